@@ -1,0 +1,1 @@
+"""NewsProv: an annotated news-provenance corpus."""
