@@ -37,11 +37,73 @@ def label_tables() -> str:
 
 
 GUIDELINES = Path("annotations/GUIDELINES.md")
+README = Path("README.md")
+
+CARD_FIXED = {
+    "pretty_name": "NewsProv",
+    "license": "other",
+    "license_name": "newsprov-mixed",
+    "license_link": "DATASHEET.md#distribution",
+    "language": ["en"],
+    "multilinguality": "monolingual",
+    "annotations_creators": ["machine-generated"],
+    "language_creators": ["found", "machine-generated"],
+    "source_datasets": ["original"],
+    "task_categories": ["token-classification", "text-classification"],
+    "task_ids": ["named-entity-recognition", "fact-checking"],
+    "tags": ["provenance", "content-farms", "machine-rewritten-news", "event-extraction",
+             "stand-off-annotation"],
+}
+
+
+def size_category(documents: int) -> str:
+    for limit, name in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"),
+                        (1_000_000, "100K<n<1M")):
+        if documents < limit:
+            return name
+    return "1M<n<10M"
+
+
+def card_front_matter(manifest: dict) -> str:
+    """The dataset card's YAML: configs and features per exported table."""
+    from datasets.info import DatasetInfo, DatasetInfosDict
+    from huggingface_hub import DatasetCardData
+
+    configs = [{"config_name": table, **({"default": True} if table == schema.DEFAULT_TABLE
+                                         else {}),
+                "data_files": [{"split": split, "path": f"data/{table}/{split}-*.parquet"}
+                               for split in splits]}
+               for table, splits in manifest["tables"].items()]
+    documents = sum(manifest["tables"][schema.DEFAULT_TABLE].values())
+    card = DatasetCardData(**CARD_FIXED, size_categories=[size_category(documents)],
+                           configs=configs)
+    DatasetInfosDict({table: DatasetInfo(features=schema.hf_features(table), config_name=table)
+                      for table in manifest["tables"]}).to_dataset_card_data(card)
+    return card.to_yaml()
+
+
+FRONT_MATTER = re.compile(r"\A---\n(?:.*?\n)?---\n", re.DOTALL)
+
+
+def render_readme(text: str, manifest: dict) -> str:
+    """Replace the README's YAML front matter."""
+    if not FRONT_MATTER.match(text):
+        raise ValueError("README.md must start with YAML front matter between '---' lines")
+    front_matter = f"---\n{card_front_matter(manifest).rstrip()}\n---\n"
+    return FRONT_MATTER.sub(lambda _: front_matter, text, count=1)
 
 
 def render_guidelines(text: str) -> str:
     return replace_section(text, "label tables",
                            "\n## 7. Label tables (generated)\n\n" + label_tables() + "\n")
+
+
+def update_docs(root: Path, manifest: dict) -> None:
+    """Rewrite the generated parts of the README card from an export's manifest."""
+    from newsprov.annotations import write_atomic
+
+    path = root / README
+    write_atomic(path, render_readme(path.read_text(encoding="utf-8"), manifest))
 
 
 @click.command("docs")

@@ -383,3 +383,23 @@ def labelled_columns(schema: pa.Schema | list[pa.Field],
             type_ = type_.value_type
         if pa.types.is_struct(type_):
             yield from labelled_columns(list(type_), path + ".")
+
+
+def hf_features(table: str):  # -> datasets.Features; imported lazily: datasets is slow
+    """The `datasets` Features of an exported table: labelled columns become ClassLabel."""
+    from datasets import ClassLabel, Features, List
+    from datasets.features.features import generate_from_arrow_type
+
+    def convert(field: pa.Field):
+        vocabulary = vocabulary_of(field)
+        type_ = field.type
+        if vocabulary is not None:
+            label = ClassLabel(names=vocabulary.names)
+            return List(label) if pa.types.is_list(type_) else label
+        if pa.types.is_list(type_):
+            return List(convert(type_.value_field))
+        if pa.types.is_struct(type_):
+            return {child.name: convert(child) for child in type_}
+        return generate_from_arrow_type(type_)
+
+    return Features({field.name: convert(field) for field in TABLES[table]})

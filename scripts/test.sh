@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Run the whole test suite: set up .venv and the Label Studio server's own environment
+# (first run only), lint, then pytest. pytest's exit 5 (no test collected) is a failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/setup.sh --with-label-studio
+ruff check src tests scripts
+status=0
+python -m pytest "$@" || status=$?
+if [ "$status" -eq 5 ]; then
+  echo "error: pytest collected no tests" >&2
+  exit 1
+fi
+exit "$status"

@@ -1,0 +1,270 @@
+"""``newsprov build``: corpus + gold annotations -> versioned Parquet release in ``data/``.
+
+The export has one nested table (``documents``: one row per document with its annotations
+as typed lists) and one flat table per annotation kind (one row per record), each written
+per split into shards ``<table>/<split>-NNNNN-of-MMMMM.parquet``, plus ``manifest.json``.
+
+Builds are deterministic (same inputs, same bytes: rows in document-id order, no
+timestamps) and atomic: everything is written to a staging directory beside ``data/``,
+validated, and only then swapped in; a failure leaves the previous export untouched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from newsprov import schema
+from newsprov.annotations import GOLD_DIR, AnnotationFile, empty_annotations, load_annotation_set
+from newsprov.corpus import Document, load_corpus, read_json
+from newsprov.datasheet import update_docs
+from newsprov.errors import InputError
+from newsprov.splits import SPLIT_PLAN, assign_splits, read_split_plan
+
+DATA_DIR = Path("data")
+MANIFEST = "manifest.json"
+RELEASE_FILE = Path("release.json")
+CHANGELOG = Path("CHANGELOG.md")
+PARQUET_METADATA_KEY = b"newsprov"
+BATCH_DOCUMENTS = 1_000           # documents converted to Arrow at a time
+ROW_GROUP_ROWS = 50_000           # readers skip row groups by their statistics
+SHARD_ROWS = {"documents": 20_000}  # documents carry the text: smaller shards
+DEFAULT_SHARD_ROWS = 1_000_000
+
+
+@dataclass(frozen=True)
+class Release:
+    version: str
+    date: str
+    released: bool
+
+
+def read_release(root: Path) -> Release:
+    path = root / RELEASE_FILE
+    data = read_json(path) if path.is_file() else None
+    if not isinstance(data, dict) or set(data) != {"version", "date", "released"}:
+        raise InputError(path, None, 'expected {"version", "date", "released"}')
+    release = Release(**data)
+    changelog = root / CHANGELOG
+    if f"## [{release.version}]" not in changelog.read_text(encoding="utf-8"):
+        raise InputError(changelog, release.version,
+                         "no CHANGELOG entry '## [<version>]' for the version in release.json")
+    return release
+
+
+def parquet_files(data_dir: Path, table: str) -> list[Path]:
+    return sorted((data_dir / table).glob("*.parquet"))
+
+
+def released_splits(data_dir: Path) -> dict[str, str]:
+    """Document -> split of the export currently in ``data/`` (empty if there is none)."""
+    files = parquet_files(data_dir, "documents")
+    if not files:
+        return {}
+    table = pq.read_table(files, columns=["doc_id", "split"])
+    return dict(zip(table["doc_id"].to_pylist(), table["split"].to_pylist(), strict=True))
+
+
+# ------------------------------------------------------------------ rows
+
+
+def document_row(document: Document, annotations: AnnotationFile, split: str) -> dict:
+    metadata = {("doc_id" if k == "id" else k): v for k, v in document.metadata.items()}
+    return {**metadata, "split": split, "text": document.text,
+            "authorship": annotations["authorship"],
+            **{kind: annotations[kind] for kind in schema.ANNOTATION_KINDS}}
+
+
+def flat_rows(document: Document, annotations: AnnotationFile, split: str
+              ) -> Iterator[tuple[str, dict]]:
+    for kind in schema.ANNOTATION_KINDS:
+        for record in annotations[kind]:
+            yield kind, {"doc_id": document.id, "split": split, **record}
+
+
+# ------------------------------------------------------------------ writing
+
+
+class ShardedWriter:
+    """Writes one table of one split as shards of at most ``shard_rows`` rows."""
+
+    def __init__(self, directory: Path, table: str, split: str, metadata: dict) -> None:
+        self.directory = directory / table
+        self.table = table
+        self.split = split
+        self.schema = schema.TABLES[table].with_metadata(
+            {PARQUET_METADATA_KEY: json.dumps({**metadata, "table": table, "split": split},
+                                              sort_keys=True).encode()})
+        self.shard_rows = SHARD_ROWS.get(table, DEFAULT_SHARD_ROWS)
+        self.shards: list[tuple[Path, int]] = []
+        self.writer: pq.ParquetWriter | None = None
+        self.rows_in_shard = 0
+
+    def write(self, rows: list[dict]) -> None:
+        while rows:
+            if self.writer is None or self.rows_in_shard >= self.shard_rows:
+                self._open_shard()
+            room = self.shard_rows - self.rows_in_shard
+            chunk, rows = rows[:room], rows[room:]
+            assert self.writer is not None
+            self.writer.write_table(pa.Table.from_pylist(chunk, schema=self.schema),
+                                    row_group_size=ROW_GROUP_ROWS)
+            self.rows_in_shard += len(chunk)
+            self.shards[-1] = (self.shards[-1][0], self.rows_in_shard)
+
+    def _open_shard(self) -> None:
+        self._close_shard()
+        self.directory.mkdir(parents=True, exist_ok=True)
+        path = self.directory / f"{self.split}-{len(self.shards):05d}.partial"
+        self.writer = pq.ParquetWriter(path, self.schema, compression="zstd",
+                                       write_statistics=True)
+        self.shards.append((path, 0))
+        self.rows_in_shard = 0
+
+    def _close_shard(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
+
+    def close(self) -> list[dict]:
+        """Close, name the shards ``-NNNNN-of-MMMMM`` and describe them for the manifest."""
+        self._close_shard()
+        entries = []
+        for index, (partial, rows) in enumerate(self.shards):
+            path = partial.with_name(f"{self.split}-{index:05d}-of-{len(self.shards):05d}"
+                                     ".parquet")
+            os.rename(partial, path)
+            entries.append({"path": str(path.relative_to(self.directory.parent)),
+                            "table": self.table, "split": self.split, "rows": rows,
+                            "bytes": path.stat().st_size, "sha256": file_sha256(path)})
+        return entries
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def write_export(items: Iterable[tuple[Document, AnnotationFile, str]], directory: Path,
+                 release: Release) -> dict[str, Any]:
+    """Write all tables of all splits into ``directory``; return the manifest."""
+    metadata = {"dataset_version": release.version, "schema_version": schema.SCHEMA_VERSION}
+    writers: dict[tuple[str, str], ShardedWriter] = {}
+    pending: dict[tuple[str, str], list[dict]] = {}
+
+    def flush() -> None:
+        for key, rows in pending.items():
+            if key not in writers:
+                writers[key] = ShardedWriter(directory, *key, metadata)
+            writers[key].write(rows)
+        pending.clear()
+
+    for count, (document, annotation_file, split) in enumerate(items, start=1):
+        pending.setdefault(("documents", split), []).append(
+            document_row(document, annotation_file, split))
+        for kind, row in flat_rows(document, annotation_file, split):
+            pending.setdefault((kind, split), []).append(row)
+        if count % BATCH_DOCUMENTS == 0:
+            flush()
+    flush()
+    files = [entry for key in sorted(writers) for entry in writers[key].close()]
+    tables: dict[str, dict[str, int]] = {}
+    for entry in files:
+        split_rows = tables.setdefault(entry["table"], {})
+        split_rows[entry["split"]] = split_rows.get(entry["split"], 0) + entry["rows"]
+    manifest = {"dataset": "newsprov", **metadata, "release_date": release.date,
+                "tables": tables, "files": files}
+    (directory / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    return manifest
+
+
+def check_not_overwriting_release(data_dir: Path, manifest: dict, release: Release) -> None:
+    path = data_dir / MANIFEST
+    if not path.is_file():
+        return
+    previous = read_json(path)
+    same_version = previous.get("dataset_version") == release.version
+    if same_version and release.released and previous.get("files") != manifest["files"]:
+        raise InputError(path, release.version,
+                         "data/ holds released version with different content; bump the "
+                         "version in release.json and add a CHANGELOG.md entry")
+
+
+def swap_in(staging: Path, target: Path) -> None:
+    """Replace ``target`` by ``staging`` with renames only."""
+    old = target.with_name(f".{target.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if target.exists():
+        os.rename(target, old)
+    os.rename(staging, target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def build(root: Path, out: Path | None = None, *, validate: bool = True) -> dict[str, Any]:
+    """Build the release of the repository at ``root`` into ``out`` (default ``data/``)."""
+    out = out or root / DATA_DIR
+    release = read_release(root)
+    corpus = load_corpus(root)
+    gold_dir = root / GOLD_DIR
+    gold = load_annotation_set(gold_dir, corpus) if gold_dir.is_dir() else {}
+    splits = assign_splits(corpus, read_split_plan(root / SPLIT_PLAN),
+                           released_splits(out))
+    items = ((document, gold.get(doc_id) or empty_annotations(document), splits[doc_id])
+             for doc_id, document in corpus.items())
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging.", dir=out.parent))
+    try:
+        manifest = write_export(items, staging, release)
+        check_not_overwriting_release(out, manifest, release)
+        if validate:
+            validate_staged_export(staging)
+        swap_in(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    if out == root / DATA_DIR:
+        update_docs(root, manifest)
+    return manifest
+
+
+def validate_staged_export(directory: Path) -> None:
+    """Run the Great Expectations suites; an export that fails is not published."""
+    from newsprov.expectations import validate_export
+
+    report = validate_export(directory)
+    if not report.success:
+        raise click.ClickException(
+            f"the export fails its expectations; nothing was published\n{report.summary()}")
+
+
+def summarise(manifest: Mapping[str, Any]) -> str:
+    lines = [f"newsprov {manifest['dataset_version']} (schema {manifest['schema_version']})"]
+    for table, splits in manifest["tables"].items():
+        lines.append(f"  {table:15} " + ", ".join(f"{s}: {n}" for s, n in splits.items()))
+    return "\n".join(lines)
+
+
+@click.command("build")
+@click.option("--root", type=click.Path(path_type=Path, file_okay=False), default=Path("."),
+              show_default=True, help="The repository folder.")
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Where to write the export (default: <root>/data).")
+@click.option("--no-validate", is_flag=True, help="Skip the expectation suites.")
+def build_command(root: Path, out: Path | None, no_validate: bool) -> None:
+    """Validate corpus and gold annotations and write the Parquet release."""
+    manifest = build(root, out, validate=not no_validate)
+    click.echo(summarise(manifest))
