@@ -144,10 +144,10 @@ def set_release(root: Path, version: str, released: bool) -> None:
         {"version": version, "date": "2026-11-23", "released": released}))
 
 
-def drop_last_mention(root: Path) -> None:
+def relabel_first_entity(root: Path) -> None:
     path = root / GOLD_DIR / "000_6ed1f7236875d9ca.json"
     data = json.loads(path.read_text())
-    data["mentions"].pop()
+    data["mentions"][0]["entity_id"] += "-corrected"
     path.write_text(json.dumps(data))
 
 
@@ -155,7 +155,7 @@ def test_released_version_is_never_overwritten_with_other_content(scratch_repo: 
     version = json.loads((scratch_repo / "release.json").read_text())["version"]
     set_release(scratch_repo, version, released=True)
     build(scratch_repo, validate=False)        # same content: rebuilding is fine
-    drop_last_mention(scratch_repo)
+    relabel_first_entity(scratch_repo)
     before = tree_bytes(scratch_repo / "data")
     with pytest.raises(InputError, match="bump the version"):
         build(scratch_repo, validate=False)
@@ -164,7 +164,7 @@ def test_released_version_is_never_overwritten_with_other_content(scratch_repo: 
     with pytest.raises(InputError, match="no CHANGELOG entry"):
         build(scratch_repo, validate=False)
     with (scratch_repo / "CHANGELOG.md").open("a") as changelog:
-        changelog.write("\n## [1.0.1] - 2026-11-23\n\nRemoved a mention.\n")
+        changelog.write("\n## [1.0.1] - 2026-11-23\n\nCorrected an entity id.\n")
     manifest = build(scratch_repo, validate=False)
     assert manifest["dataset_version"] == "1.0.1"
 
