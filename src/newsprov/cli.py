@@ -13,12 +13,34 @@ from newsprov.errors import InputError
 
 # name -> (module, attribute, one-line help shown by --help without importing the module)
 COMMANDS: dict[str, tuple[str, str, str]] = {
+    "add": ("newsprov.ingest", "add_command",
+            "Add an article from a saved web page, a text file or a URL, with provenance."),
     "build": ("newsprov.export", "build_command",
               "Validate corpus and gold annotations and write the Parquet release to data/."),
     "check": ("newsprov.cli", "check_command",
               "Check the corpus and one annotation directory without building."),
     "docs": ("newsprov.datasheet", "docs_command",
              "Regenerate the generated sections of the guidelines, card and datasheet."),
+    "detect": ("newsprov.detectors", "detect_command",
+               "Run the rule-based quality detectors; show hits the gold flags miss."),
+    "ls-config": ("newsprov.lsfiles", "config_command",
+                  "Print the Label Studio labeling config generated from the schema."),
+    "ls-export": ("newsprov.lsfiles", "export_command",
+                  "Write Label Studio tasks, with annotations or pre-annotations attached."),
+    "ls-import": ("newsprov.lsfiles", "import_command",
+                  "Import a Label Studio JSON export: checked, one annotation set per annotator."),
+    "ls-sync": ("newsprov.lssync", "sync_command",
+                "Push tasks to a Label Studio server or pull its annotations."),
+    "adjudicate": ("newsprov.adjudication", "adjudicate_command",
+                   "Merge annotators' sets into a gold set, with an agreement report."),
+    "evaluate": ("newsprov.evaluation", "evaluate_command",
+                 "Score predictions against the gold of a split of the released Parquet."),
+    "baselines": ("newsprov.baselines", "baselines_command",
+                  "Write and score every baseline's predictions; update the README table."),
+    "agreement": ("newsprov.evaluation", "agreement_command",
+                  "Agreement of two annotation passes: span F1, kappa and alpha, as JSON."),
+    "validate": ("newsprov.expectations", "validate_command",
+                 "Run the Great Expectations suites on an export; exit 1 on any failure."),
 }
 
 
