@@ -9,17 +9,20 @@ and exporting it are the same walk. Offsets are Unicode code points, end exclusi
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import os
 import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
+import msgspec
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from newsprov import schema
-from newsprov.corpus import Document, is_iso639_1, read_json
+from newsprov.corpus import Document, is_iso639_1, read_json, sorted_names
 from newsprov.errors import InputError
 
 ANNOTATIONS_DIR = Path("annotations")
@@ -79,6 +82,49 @@ def check_struct(value: Any, fields: list[pa.Field], where: str) -> None:
         check_value(value[field.name], field, f"{where}.{field.name}" if where else field.name)
 
 
+def _shape(field: pa.Field, name: str) -> Any:
+    """The msgspec type of the JSON values that ``check_value`` accepts for a field."""
+    type_ = field.type
+    vocabulary = schema.vocabulary_of(field)
+    if pa.types.is_list(type_):
+        item = type_.value_field.with_nullable(False).with_metadata(field.metadata)
+        shape: Any = list[_shape(item, name)]
+    elif pa.types.is_struct(type_):
+        shape = _struct_shape(name, list(type_))
+    elif vocabulary is not None:
+        shape = Literal[tuple(vocabulary.names)]
+    elif pa.types.is_string(type_):
+        shape = str
+    elif pa.types.is_integer(type_):
+        shape = int
+    else:
+        shape = Any
+    return shape | None if field.nullable else shape
+
+
+def _struct_shape(name: str, fields: list[pa.Field]) -> type[msgspec.Struct]:
+    return msgspec.defstruct(name, [(f.name, _shape(f, f"{name}_{f.name}")) for f in fields],
+                             forbid_unknown_fields=True, gc=False)
+
+
+# The authorship and record lists of a file, as msgspec checks them in C: the quick path of
+# a well-formed file. A file that fails it goes through ``check_value`` value by value, which
+# names the problem, so errors stay exactly those of the slow path.
+FILE_SHAPE = msgspec.defstruct(
+    "AnnotationFileShape",
+    [("authorship", _shape(schema.AUTHORSHIP_FIELD, "authorship")),
+     *((kind, list[_struct_shape(kind, fields)])
+       for kind, fields in schema.RECORD_FIELDS.items())], gc=False)
+
+
+def well_formed(data: AnnotationFile) -> bool:
+    try:
+        msgspec.convert(data, FILE_SHAPE)
+    except msgspec.ValidationError:
+        return False
+    return True
+
+
 # ------------------------------------------------------------------ file checks
 
 
@@ -120,8 +166,10 @@ def check_annotation_file(data: Any, path: Path, corpus: Mapping[str, Document],
     if data["text_sha256"] != document.metadata["sha256"]:
         raise InputError(path, None, "text_sha256 differs from the document's sha256: the "
                                      "text was changed after it was annotated")
+    shaped = well_formed(data)
     try:
-        check_value(data["authorship"], schema.AUTHORSHIP_FIELD, "authorship")
+        if not shaped:
+            check_value(data["authorship"], schema.AUTHORSHIP_FIELD, "authorship")
         if data["authorship"] is not None:
             _check_provenance(data["authorship"]["provenance"])
     except ValueError as error:
@@ -131,19 +179,21 @@ def check_annotation_file(data: Any, path: Path, corpus: Mapping[str, Document],
         if not isinstance(data[kind], list):
             raise InputError(path, None, f"{kind} must be a list")
         for index, record in enumerate(data[kind]):
-            name = record.get("id") if isinstance(record, dict) else None
-            name = name if isinstance(name, str) else f"{kind}[{index}]"
             try:
-                check_struct(record, schema.RECORD_FIELDS[kind], "")
+                if not shaped:
+                    check_struct(record, schema.RECORD_FIELDS[kind], "")
                 if record["id"] in seen:
                     raise ValueError("duplicate id")
                 seen.add(record["id"])
                 _check_provenance(record["provenance"])
             except ValueError as error:
+                name = record.get("id") if isinstance(record, dict) else None
+                name = name if isinstance(name, str) else f"{kind}[{index}]"
                 raise InputError(path, name, f"{kind}: {error}") from None
+    mention_ids = _ids(data, "mentions")
     for kind, record in records(data):
         try:
-            _check_record(kind, record, data, document, corpus, source_annotations)
+            _check_record(kind, record, mention_ids, document, corpus, source_annotations)
         except ValueError as error:
             raise InputError(path, record["id"], f"{kind}: {error}") from None
     return data
@@ -160,25 +210,24 @@ def _ids(data: AnnotationFile, kind: str) -> set[str]:
     return {record["id"] for record in data[kind]}
 
 
-def _check_record(kind: str, record: dict[str, Any], data: AnnotationFile,
+def _check_record(kind: str, record: dict[str, Any], mention_ids: set[str],
                   document: Document, corpus: Mapping[str, Document],
                   source_annotations: Mapping[str, AnnotationFile] | None) -> None:
     if kind in SPAN_KINDS:
         check_span(record, document.text, "span")
     if kind == "events":
-        _check_event(record, data, document, source_annotations)
+        _check_event(record, mention_ids, document, source_annotations)
     elif kind == "span_flags":
         _check_span_flag(record, document.text)
     elif kind == "claims":
         _check_claim(record, document, corpus)
 
 
-def _check_event(event: dict[str, Any], data: AnnotationFile, document: Document,
+def _check_event(event: dict[str, Any], mention_ids: set[str], document: Document,
                  source_annotations: Mapping[str, AnnotationFile] | None) -> None:
     check_span(event["trigger"], document.text, "trigger")
-    mentions = _ids(data, "mentions")
     for argument in event["arguments"]:
-        if argument["mention_id"] not in mentions:
+        if argument["mention_id"] not in mention_ids:
             raise ValueError(f"argument {argument['role']} refers to mention "
                              f"{argument['mention_id']!r}, which is not in this document")
     source_event = event["source_event_id"]
@@ -232,25 +281,117 @@ def _check_claim(claim: dict[str, Any], document: Document,
 # ------------------------------------------------------------------ sets of files
 
 
+class AnnotationSet:
+    """The files of one annotation directory, checked one at a time against a corpus.
+
+    Memory does not grow with the set. The annotations of a derived document's source are
+    read again when its events refer to them. Ids must be unique across the set: an id of the
+    form ``<doc_id>:<suffix>`` (``suffix`` without ``:``; the form every tool here writes)
+    can only clash inside the file of that document, which checks it, so only other ids are
+    remembered, and one that names another document is looked up in that document's file.
+    """
+
+    def __init__(self, directory: Path, corpus: Mapping[str, Document]) -> None:
+        if not directory.is_dir():
+            raise InputError(directory, None, "annotation directory not found")
+        self.directory = directory
+        self.corpus = corpus
+        self.sources = RecordIds(directory)
+        self.other_ids: dict[str, Path] = {}
+
+    def path(self, doc_id: str) -> Path:
+        return self.directory / f"{doc_id}.json"
+
+    def checked_file_of(self, doc_id: str) -> AnnotationFile | None:
+        """The document's file, checked; None if the set has no file for it."""
+        path = self.path(doc_id)
+        return self.check(path) if path.exists() else None
+
+    def check(self, path: Path) -> AnnotationFile:
+        """Read and check one file of the set; raise InputError naming what is wrong."""
+        checked = check_annotation_file(read_json(path), path, self.corpus, self.sources)
+        for _, record in records(checked):
+            self._check_unique(record["id"], checked["doc_id"], path)
+        return checked
+
+    def _check_unique(self, record_id: str, doc_id: str, path: Path) -> None:
+        owner, colon, _ = record_id.rpartition(":")
+        if owner == doc_id:
+            return
+        first = self.other_ids.setdefault(record_id, path)
+        if first == path and colon and owner in self.corpus and \
+                record_id in _raw_ids(self.sources.get(owner, {})):
+            first = self.path(owner)
+        if first != path:
+            first, second = sorted((first, path))
+            raise InputError(second, record_id, f"duplicate id: also used in {first}")
+
+    def files_without_document(self, document_ids: pa.BinaryArray) -> list[Path]:
+        """Files whose name is not in ``document_ids`` (UTF-8): each one fails its check."""
+        stems = sorted_names(_json_file_stems(self.directory))
+        unknown = stems.filter(pc.invert(pc.is_in(stems, value_set=document_ids)))
+        return [self.path(os.fsdecode(stem)) for stem in unknown.to_pylist()]
+
+
+# What a reference into another file of a set needs: the file's doc_id and record ids.
+# msgspec builds only these and skips the rest of the file unparsed.
+_RECORD_ID = msgspec.defstruct("RecordId", [("id", Any)], gc=False)
+_RECORD_IDS = msgspec.defstruct(
+    "RecordIds", [("doc_id", Any), *((kind, list[_RECORD_ID]) for kind in schema.ANNOTATION_KINDS)],
+    gc=False)
+
+
+class RecordIds(Mapping[str, AnnotationFile]):
+    """doc_id -> ``{"doc_id": ..., <kind>: [{"id": ...}, ...]}`` of ``<doc_id>.json``, read
+    when looked up (a few are kept): the source events that a derived document's events
+    name, and the ids that an id naming another document may clash with."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self._read = functools.lru_cache(maxsize=16)(self._read_uncached)
+
+    def __getitem__(self, doc_id: str) -> AnnotationFile:
+        return self._read(doc_id)
+
+    def _read_uncached(self, doc_id: str) -> AnnotationFile:
+        path = self.directory / f"{doc_id}.json"
+        if not path.is_file():
+            raise KeyError(doc_id)
+        try:
+            data = msgspec.to_builtins(msgspec.json.decode(path.read_bytes(), type=_RECORD_IDS))
+        except msgspec.DecodeError:   # another shape: parse all of it, as the file's own check
+            data = read_json(path)
+        if not isinstance(data, dict) or data.get("doc_id") != doc_id:
+            raise KeyError(doc_id)
+        return data
+
+    def __iter__(self) -> Iterator[str]:
+        return (os.fsdecode(stem) for stem in _json_file_stems(self.directory))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in _json_file_stems(self.directory))
+
+
+def _json_file_stems(directory: Path) -> Iterator[bytes]:
+    with os.scandir(os.fsencode(directory)) as entries:
+        for entry in entries:
+            if entry.name.endswith(b".json"):
+                yield entry.name[:-len(b".json")]
+
+
+def _raw_ids(data: AnnotationFile) -> set[Any]:
+    """Record ids of a parsed file that may not have passed its check."""
+    kinds = (data.get(kind) for kind in schema.ANNOTATION_KINDS)
+    return {record.get("id") for items in kinds if isinstance(items, list)
+            for record in items if isinstance(record, dict)}
+
+
 def load_annotation_set(directory: Path, corpus: Mapping[str, Document]
                         ) -> dict[str, AnnotationFile]:
     """Every ``<doc_id>.json`` in a directory, checked; ids unique across the set."""
-    if not directory.is_dir():
-        raise InputError(directory, None, "annotation directory not found")
-    paths = sorted(directory.glob("*.json"))
-    raw = {path: read_json(path) for path in paths}
-    by_doc = {data.get("doc_id"): data for data in raw.values() if isinstance(data, dict)}
-    owner: dict[str, Path] = {}
-    annotations: dict[str, AnnotationFile] = {}
-    for path, data in raw.items():
-        checked = check_annotation_file(data, path, corpus, by_doc)
-        for _, record in records(checked):
-            if record["id"] in owner:
-                raise InputError(path, record["id"],
-                                 f"duplicate id: also used in {owner[record['id']]}")
-            owner[record["id"]] = path
-        annotations[checked["doc_id"]] = checked
-    return annotations
+    annotation_set = AnnotationSet(directory, corpus)
+    checked = (annotation_set.check(path) for path in sorted(directory.glob("*.json")))
+    return {data["doc_id"]: data for data in checked}
 
 
 def dumps(data: AnnotationFile) -> str:

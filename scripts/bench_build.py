@@ -1,0 +1,346 @@
+"""Benchmark of ``newsprov build`` against the Parquet-writing floor and the ``datasets`` path.
+
+    python scripts/bench_build.py --sizes 10000 100000 1000000 --workdir /tmp/bench \\
+        [--results bench.json]
+
+For each size a synthetic corpus is generated (scripts/synth_corpus.py) and these variants
+run on it, each in a fresh subprocess so that its peak resident memory is its own (the
+``ru_maxrss`` that ``wait4`` reports for the child):
+
+- ``build``: ``newsprov.export.build(..., validate=False)``: read, check, write;
+- ``validate``: ``newsprov.expectations.validate_export`` of that export;
+- ``build+validate``: ``build(..., validate=True)``;
+- ``floor``: the same rows written with ``pyarrow.parquet`` from already-parsed Python
+  objects; the files are read, parsed and given their split untimed, batch by batch, and only
+  Arrow conversion and Parquet writing are timed (flat tables exploded in Arrow, as the build
+  does: the fastest way we know);
+- ``datasets``: ``datasets.Dataset.from_generator(...)`` + ``to_parquet`` for every table,
+  what a user would write instead; the time the generator spends reading and parsing is
+  measured and subtracted, as for the floor.
+
+Times are wall-clock seconds of the measured part (imports and interpreter start-up left
+out); MB/s is megabytes of corpus input (text, metadata and annotation files) per second.
+The floor's and the build's tables are compared row by row, and every variant must write the
+same number of rows per table. The results go to ``--results`` (JSON) and stdout (a
+Markdown table for the README).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from newsprov import schema
+from newsprov.annotations import GOLD_DIR, empty_annotations
+from newsprov.corpus import CorpusOnDisk, read_json
+from newsprov.export import (
+    BATCH_DOCUMENTS,
+    ROW_GROUP_ROWS,
+    arrow_tables,
+    build,
+    document_row,
+    split_rule,
+)
+from newsprov.splits import SPLIT_PLAN, read_split_plan
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from synth_corpus import generate  # a sibling script, not a package module
+
+VARIANTS = ("build", "validate", "build+validate", "floor", "datasets")
+# The order variants run in. With --jobs 2 the two sequences run side by side: a quicker
+# run for correctness (the smoke test), whose timings disturb each other.
+SEQUENCES = (("build", "validate", "floor"), ("build+validate", "datasets"))
+# Exports no longer needed once a variant has run (disk: a 1M export is gigabytes).
+DONE_WITH = {"floor": ("build", "floor"), "build+validate": ("build+validate",),
+             "datasets": ("datasets",)}
+RESULT_PREFIX = "RESULT "
+
+
+# ------------------------------------------------------------------ variants (in the child)
+
+
+def parsed_rows(corpus_root: Path, seconds: list[float]) -> Iterator[dict]:
+    """Rows of the documents table in id order, from files read and parsed without checks
+    beyond reading a document's own; the time this takes is added to ``seconds[0]``."""
+    started = time.perf_counter()
+    corpus = CorpusOnDisk(corpus_root)
+    split_of = split_rule(corpus, read_split_plan(corpus_root / SPLIT_PLAN), {})
+    gold = corpus_root / GOLD_DIR
+    for doc_id in corpus:
+        document = corpus[doc_id]
+        path = gold / f"{doc_id}.json"
+        annotations = read_json(path) if path.exists() else empty_annotations(document)
+        row = document_row(document, annotations, split_of(document))
+        seconds[0] += time.perf_counter() - started
+        yield row
+        started = time.perf_counter()
+
+
+def table_rows(directory: Path) -> dict[str, int]:
+    return {table: sum(pq.ParquetFile(path).metadata.num_rows
+                       for path in sorted((directory / table).glob("*.parquet")))
+            for table in schema.TABLES if (directory / table).is_dir()}
+
+
+def run_build(corpus: Path, out: Path, validate: bool) -> dict[str, Any]:
+    if validate:
+        import great_expectations  # noqa: F401  (a fixed 4 s import, not part of the build)
+    started = time.perf_counter()
+    manifest = build(corpus, out, validate=validate)
+    return {"seconds": time.perf_counter() - started, "rows": table_rows(out),
+            "manifest_rows": {t: sum(s.values()) for t, s in manifest["tables"].items()}}
+
+
+def run_validate(corpus: Path, out: Path) -> dict[str, Any]:
+    from newsprov.expectations import validate_export
+
+    started = time.perf_counter()
+    report = validate_export(out)
+    return {"seconds": time.perf_counter() - started, "success": report.success}
+
+
+def run_floor(corpus: Path, out: Path) -> dict[str, Any]:
+    writers: dict[tuple[str, str], pq.ParquetWriter] = {}
+
+    def write(table_name: str, split: str, table: pa.Table) -> None:
+        if table.num_rows:
+            if (table_name, split) not in writers:
+                (out / table_name).mkdir(parents=True, exist_ok=True)
+                writers[table_name, split] = pq.ParquetWriter(
+                    out / table_name / f"{split}.parquet", table.schema, compression="zstd")
+            writers[table_name, split].write_table(table, row_group_size=ROW_GROUP_ROWS)
+
+    def write_documents(split: str, rows: list[dict]) -> None:
+        for table_name, table in arrow_tables(rows):
+            write(table_name, split, table)
+
+    parsing, seconds = [0.0], 0.0
+    pending: dict[str, list[dict]] = {}
+    for row in parsed_rows(corpus, parsing):
+        rows = pending.setdefault(row["split"], [])
+        rows.append(row)
+        if len(rows) == BATCH_DOCUMENTS:
+            started = time.perf_counter()
+            write_documents(row["split"], pending.pop(row["split"]))
+            seconds += time.perf_counter() - started
+    started = time.perf_counter()
+    for split, rows in pending.items():
+        write_documents(split, rows)
+    for writer in writers.values():
+        writer.close()
+    return {"seconds": seconds + time.perf_counter() - started, "parsing_seconds": parsing[0],
+            "rows": table_rows(out)}
+
+
+def run_datasets(corpus: Path, out: Path) -> dict[str, Any]:
+    import datasets
+
+    parsing = [0.0]
+
+    def rows(table: str) -> Iterator[dict]:
+        for row in parsed_rows(corpus, parsing):
+            if table == "documents":
+                yield row
+            else:
+                for record in row[table]:
+                    yield {"doc_id": row["doc_id"], "split": row["split"], **record}
+
+    datasets.disable_progress_bars()
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(dir=out.parent) as cache:
+        for table in schema.TABLES:
+            dataset = datasets.Dataset.from_generator(
+                rows, gen_kwargs={"table": table}, features=schema.hf_features(table),
+                cache_dir=cache)
+            (out / table).mkdir(parents=True, exist_ok=True)
+            dataset.to_parquet(str(out / table / "all.parquet"))
+            del dataset
+    return {"seconds": time.perf_counter() - started - parsing[0],
+            "parsing_seconds": parsing[0], "rows": table_rows(out)}
+
+
+def run_variant(variant: str, corpus: Path, out: Path) -> None:
+    runs: dict[str, Callable[[Path, Path], dict[str, Any]]] = {
+        "build": lambda c, o: run_build(c, o, validate=False),
+        "build+validate": lambda c, o: run_build(c, o, validate=True),
+        "validate": run_validate, "floor": run_floor, "datasets": run_datasets}
+    result = runs[variant](corpus, out)
+    print(RESULT_PREFIX + json.dumps(result), flush=True)
+
+
+# ------------------------------------------------------------------ the benchmark (parent)
+
+
+def measure(variant: str, corpus: Path, out: Path) -> dict[str, Any]:
+    """Run one variant in a fresh interpreter; add its peak RSS and CPU time."""
+    command = [sys.executable, __file__, "--variant", variant, "--corpus", str(corpus),
+               "--out", str(out)]
+    child = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    assert child.stdout is not None
+    output = child.stdout.read()
+    _, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode != 0:
+        raise RuntimeError(f"{variant} failed with exit code {child.returncode}")
+    line = next(line for line in output.splitlines() if line.startswith(RESULT_PREFIX))
+    result = json.loads(line.removeprefix(RESULT_PREFIX))
+    return {**result, "peak_rss_mb": usage.ru_maxrss / 1024,
+            "cpu_seconds": usage.ru_utime + usage.ru_stime}
+
+
+def same_rows(first: Path, second: Path) -> bool:
+    """The two exports hold equal tables, split by split, row for row (streamed)."""
+    for table in schema.TABLES:
+        for split in schema.SPLIT.names:
+            if not table_equal(sorted((first / table).glob(f"{split}*.parquet")),
+                               sorted((second / table).glob(f"{split}*.parquet"))):
+                return False
+    return True
+
+
+def table_equal(first: list[Path], second: list[Path]) -> bool:
+    rows = 50_000
+    left, right = row_chunks(first, rows), row_chunks(second, rows)
+    for a, b in zip(left, right, strict=False):
+        if not a.equals(b):
+            return False
+    return next(left, None) is None and next(right, None) is None
+
+
+def row_chunks(files: list[Path], rows: int) -> Iterator[pa.Table]:
+    """The rows of the files in order, as tables of exactly ``rows`` rows (the last fewer)."""
+    pending: list[pa.RecordBatch] = []
+    count = 0
+    for path in files:
+        for batch in pq.ParquetFile(path).iter_batches(rows):
+            pending.append(batch)
+            count += batch.num_rows
+            while count >= rows:
+                table = pa.Table.from_batches(pending).combine_chunks()
+                yield table.slice(0, rows).replace_schema_metadata(None)
+                rest = table.slice(rows)
+                pending, count = rest.to_batches(), rest.num_rows
+    if count:
+        yield pa.Table.from_batches(pending).combine_chunks().replace_schema_metadata(None)
+
+
+def corpus_bytes(root: Path) -> int:
+    return sum(entry.stat().st_size for directory in (root / "corpus", root / "annotations")
+               for entry in walk_files(directory))
+
+
+def walk_files(directory: Path) -> Iterator[os.DirEntry]:
+    with os.scandir(directory) as entries:
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                yield from walk_files(Path(entry.path))
+            else:
+                yield entry
+
+
+def bench_size(documents: int, workdir: Path, jobs: int) -> dict[str, Any]:
+    corpus = workdir / f"corpus-{documents}"
+    shutil.rmtree(corpus, ignore_errors=True)
+    started = time.perf_counter()
+    generate(corpus, documents)
+    size = {"documents": documents, "generate_seconds": time.perf_counter() - started,
+            "input_mb": corpus_bytes(corpus) / 1e6}
+    print(f"[{documents}] corpus: {size['input_mb']:.0f} MB", file=sys.stderr, flush=True)
+
+    def output(variant: str) -> Path:                # validate reads the build's export
+        name = "build" if variant == "validate" else variant.replace("+", "-")
+        return workdir / f"out-{documents}-{name}" / "data"
+
+    results: dict[str, Any] = {}
+
+    def run(sequence: tuple[str, ...]) -> None:
+        for variant in sequence:
+            if variant != "validate":
+                shutil.rmtree(output(variant).parent, ignore_errors=True)
+                output(variant).parent.mkdir(parents=True)
+            load = os.getloadavg()[0]
+            results[variant] = {**measure(variant, corpus, output(variant)),
+                                "load_average": [load, os.getloadavg()[0]]}
+            print(f"[{documents}] {variant}: {results[variant]['seconds']:.1f} s, "
+                  f"{results[variant]['peak_rss_mb']:.0f} MB", file=sys.stderr, flush=True)
+            if variant == "floor":
+                size["floor_equals_build"] = same_rows(output("build"), output("floor"))
+            for name in DONE_WITH.get(variant, ()):
+                size[f"{name}_output_mb"] = sum(
+                    f.stat().st_size for f in walk_files(output(name))) / 1e6
+                shutil.rmtree(output(name).parent)
+
+    with ThreadPoolExecutor(jobs) as pool:
+        list(pool.map(run, SEQUENCES))
+    shutil.rmtree(corpus)
+    rows = {variant: results[variant].get("rows") for variant in ("build", "floor", "datasets")}
+    size["rows"] = rows["build"]
+    size["rows_match"] = rows["build"] == rows["floor"] == rows["datasets"] == \
+        results["build"]["manifest_rows"]
+    for result in results.values():
+        result["documents_per_second"] = documents / result["seconds"]
+        result["mb_per_second"] = size["input_mb"] / result["seconds"]
+    return {**size, "jobs": jobs, "variants": {name: results[name] for name in VARIANTS}}
+
+
+def markdown(runs: list[dict[str, Any]]) -> str:
+    lines = ["| documents | variant | docs/s | MB/s | peak RSS (MB) | vs floor | vs datasets |",
+             "|---:|---|---:|---:|---:|---:|---:|"]
+    for run in runs:
+        variants = run["variants"]
+        for name, result in variants.items():
+            speed = result["documents_per_second"]
+            lines.append(
+                f"| {run['documents']:,} | {name} | {speed:,.0f} | "
+                f"{result['mb_per_second']:.1f} | {result['peak_rss_mb']:.0f} | "
+                f"{speed / variants['floor']['documents_per_second']:.2f}x | "
+                f"{speed / variants['datasets']['documents_per_second']:.2f}x |")
+    return "\n".join(lines)
+
+
+def machine() -> dict[str, Any]:
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    return {"cores": os.cpu_count(), "memory_gb": round(memory / 2**30),
+            "python": platform.python_version(), "pyarrow": pa.__version__,
+            "platform": platform.platform()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000])
+    parser.add_argument("--workdir", type=Path, help="scratch folder for corpora and exports")
+    parser.add_argument("--results", type=Path, help="write the results here (JSON)")
+    parser.add_argument("--jobs", type=int, choices=(1, 2), default=1,
+                        help="2: run the variant sequences side by side (timings disturbed)")
+    parser.add_argument("--variant", choices=VARIANTS, help=argparse.SUPPRESS)
+    parser.add_argument("--corpus", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.variant:
+        run_variant(args.variant, args.corpus, args.out)
+        return
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="newsprov-bench."))
+    workdir.mkdir(parents=True, exist_ok=True)
+    runs = [bench_size(size, workdir, args.jobs) for size in args.sizes]
+    results = {"machine": machine(), "runs": runs}
+    if args.results:
+        args.results.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print(markdown(runs))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,63 @@
+"""The synthetic corpus generator and the build benchmark, end to end (no timing asserted)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from newsprov import schema
+from newsprov.annotations import GOLD_DIR, load_annotation_set
+from newsprov.corpus import load_corpus
+
+SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
+sys.path.insert(0, str(SCRIPTS))
+from synth_corpus import STORY_SIZE, generate  # noqa: E402  (a script, not a package module)
+
+SMOKE_DOCUMENTS = 10_000
+
+
+def test_synthetic_corpus_passes_every_check_and_says_it_is_synthetic(tmp_path: Path) -> None:
+    documents = 5 * STORY_SIZE
+    generate(tmp_path / "corpus", documents, workers=1)
+    corpus = load_corpus(tmp_path / "corpus")
+    gold = load_annotation_set(tmp_path / "corpus" / GOLD_DIR, corpus)
+    assert len(corpus) == len(gold) == documents
+    for document in corpus.values():
+        assert document.id.startswith("synthetic-")
+        assert "Synthetic" in document.metadata["collection_method"]
+        assert "SYNTHETIC" in document.metadata["notes"]
+    derived = {d.id for d in corpus.values() if d.derived_from is not None}
+    assert len(derived) == documents // STORY_SIZE
+    assert {data["doc_id"] for data in gold.values() if data["claims"]} <= derived
+    for kind in schema.ANNOTATION_KINDS:
+        assert sum(len(data[kind]) for data in gold.values()) > 0, kind
+
+
+def test_generator_refuses_to_write_into_the_repository(repo: Path) -> None:
+    with pytest.raises(SystemExit, match="inside the repository"):
+        generate(repo / "corpus", 3, workers=1)
+
+
+def test_benchmark_runs_end_to_end(tmp_path: Path) -> None:
+    results = tmp_path / "results.json"
+    run = subprocess.run(
+        [sys.executable, str(SCRIPTS / "bench_build.py"), "--sizes", str(SMOKE_DOCUMENTS),
+         "--workdir", str(tmp_path / "work"), "--results", str(results), "--jobs", "2"],
+        capture_output=True, text=True, check=False)
+    assert run.returncode == 0, run.stderr[-3000:]
+    [size] = json.loads(results.read_text())["runs"]
+    variants = size["variants"]
+    assert set(variants) == {"build", "validate", "build+validate", "floor", "datasets"}
+    assert size["rows"]["documents"] == SMOKE_DOCUMENTS
+    assert all(size["rows"][kind] > 0 for kind in schema.ANNOTATION_KINDS)
+    assert size["rows_match"], "build, floor and datasets wrote different row counts"
+    assert size["floor_equals_build"], "the floor's tables differ from the build's"
+    assert variants["validate"]["success"]
+    for result in variants.values():
+        assert result["seconds"] > 0 and result["peak_rss_mb"] > 0
+    assert f"| {SMOKE_DOCUMENTS:,} | build |" in run.stdout
+    assert not list((tmp_path / "work").iterdir()), "the benchmark leaves its scratch files"
