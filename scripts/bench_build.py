@@ -8,7 +8,8 @@ run on it, each in a fresh subprocess so that its peak resident memory is its ow
 ``ru_maxrss`` that ``wait4`` reports for the child):
 
 - ``build``: ``newsprov.export.build(..., validate=False)``: read, check, write;
-- ``validate``: ``newsprov.expectations.validate_export`` of that export;
+- ``validate``: ``newsprov.validation.validate_export`` of that export, with the number of
+  span rows it checked (mentions, triggers, span flags, first occurrences, claims, evidence);
 - ``build+validate``: ``build(..., validate=True)``;
 - ``floor``: the same rows written with ``pyarrow.parquet`` from already-parsed Python
   objects; the files are read, parsed and given their split untimed, batch by batch, and only
@@ -106,11 +107,14 @@ def run_build(corpus: Path, out: Path, validate: bool) -> dict[str, Any]:
 
 
 def run_validate(corpus: Path, out: Path) -> dict[str, Any]:
-    from newsprov.expectations import validate_export
+    from newsprov.validation import validate_export
 
     started = time.perf_counter()
     report = validate_export(out)
-    return {"seconds": time.perf_counter() - started, "success": report.success}
+    seconds = time.perf_counter() - started
+    spans = next(o for o in report.outcomes if o.check == "spans: 0 <= start")
+    return {"seconds": seconds, "success": report.success, "span_rows": spans.checked,
+            "expectations": len(report.outcomes)}
 
 
 def run_floor(corpus: Path, out: Path) -> dict[str, Any]:
@@ -252,7 +256,8 @@ def walk_files(directory: Path) -> Iterator[os.DirEntry]:
                 yield entry
 
 
-def bench_size(documents: int, workdir: Path, jobs: int) -> dict[str, Any]:
+def bench_size(documents: int, workdir: Path, jobs: int, variants: tuple[str, ...] = VARIANTS
+               ) -> dict[str, Any]:
     corpus = workdir / f"corpus-{documents}"
     shutil.rmtree(corpus, ignore_errors=True)
     started = time.perf_counter()
@@ -268,7 +273,7 @@ def bench_size(documents: int, workdir: Path, jobs: int) -> dict[str, Any]:
     results: dict[str, Any] = {}
 
     def run(sequence: tuple[str, ...]) -> None:
-        for variant in sequence:
+        for variant in (v for v in sequence if v in variants):
             if variant != "validate":
                 shutil.rmtree(output(variant).parent, ignore_errors=True)
                 output(variant).parent.mkdir(parents=True)
@@ -277,7 +282,7 @@ def bench_size(documents: int, workdir: Path, jobs: int) -> dict[str, Any]:
                                 "load_average": [load, os.getloadavg()[0]]}
             print(f"[{documents}] {variant}: {results[variant]['seconds']:.1f} s, "
                   f"{results[variant]['peak_rss_mb']:.0f} MB", file=sys.stderr, flush=True)
-            if variant == "floor":
+            if variant == "floor" and "build" in variants:
                 size["floor_equals_build"] = same_rows(output("build"), output("floor"))
             for name in DONE_WITH.get(variant, ()):
                 size[f"{name}_output_mb"] = sum(
@@ -286,15 +291,19 @@ def bench_size(documents: int, workdir: Path, jobs: int) -> dict[str, Any]:
 
     with ThreadPoolExecutor(jobs) as pool:
         list(pool.map(run, SEQUENCES))
+    for leftover in workdir.glob(f"out-{documents}-*"):   # a subset of variants ran
+        shutil.rmtree(leftover)
     shutil.rmtree(corpus)
-    rows = {variant: results[variant].get("rows") for variant in ("build", "floor", "datasets")}
-    size["rows"] = rows["build"]
-    size["rows_match"] = rows["build"] == rows["floor"] == rows["datasets"] == \
-        results["build"]["manifest_rows"]
+    written = [results[v]["rows"] for v in ("build", "floor", "datasets") if v in results]
+    if "build" in results:
+        size["rows"] = results["build"]["rows"]
+        written.append(results["build"]["manifest_rows"])
+    size["rows_match"] = all(rows == written[0] for rows in written)
     for result in results.values():
         result["documents_per_second"] = documents / result["seconds"]
         result["mb_per_second"] = size["input_mb"] / result["seconds"]
-    return {**size, "jobs": jobs, "variants": {name: results[name] for name in VARIANTS}}
+    return {**size, "jobs": jobs, "variants": {name: results[name] for name in VARIANTS
+                                               if name in results}}
 
 
 def markdown(runs: list[dict[str, Any]]) -> str:
@@ -307,9 +316,14 @@ def markdown(runs: list[dict[str, Any]]) -> str:
             lines.append(
                 f"| {run['documents']:,} | {name} | {speed:,.0f} | "
                 f"{result['mb_per_second']:.1f} | {result['peak_rss_mb']:.0f} | "
-                f"{speed / variants['floor']['documents_per_second']:.2f}x | "
-                f"{speed / variants['datasets']['documents_per_second']:.2f}x |")
+                f"{ratio(speed, variants.get('floor'))} | "
+                f"{ratio(speed, variants.get('datasets'))} |")
     return "\n".join(lines)
+
+
+def ratio(speed: float, reference: dict[str, Any] | None) -> str:
+    """``speed`` against a variant's, or a dash where that variant was not run."""
+    return f"{speed / reference['documents_per_second']:.2f}x" if reference else "-"
 
 
 def machine() -> dict[str, Any]:
@@ -326,6 +340,8 @@ def main() -> None:
     parser.add_argument("--results", type=Path, help="write the results here (JSON)")
     parser.add_argument("--jobs", type=int, choices=(1, 2), default=1,
                         help="2: run the variant sequences side by side (timings disturbed)")
+    parser.add_argument("--variants", nargs="+", choices=VARIANTS, default=list(VARIANTS),
+                        help="run only these (validate needs build)")
     parser.add_argument("--variant", choices=VARIANTS, help=argparse.SUPPRESS)
     parser.add_argument("--corpus", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
@@ -335,7 +351,7 @@ def main() -> None:
         return
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="newsprov-bench."))
     workdir.mkdir(parents=True, exist_ok=True)
-    runs = [bench_size(size, workdir, args.jobs) for size in args.sizes]
+    runs = [bench_size(size, workdir, args.jobs, tuple(args.variants)) for size in args.sizes]
     results = {"machine": machine(), "runs": runs}
     if args.results:
         args.results.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")

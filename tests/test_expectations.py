@@ -24,16 +24,9 @@ from newsprov import schema
 from newsprov.annotations import GOLD_DIR, write_annotation_file
 from newsprov.cli import main
 from newsprov.corpus import Document, load_corpus, text_sha256, write_document
-from newsprov.expectations import (
-    ISO_639_1,
-    PROVENANCE_FRAME,
-    REPORT,
-    ValidationReport,
-    relaxed,
-    suites,
-    validate_export,
-)
+from newsprov.expectations import ISO_639_1, PROVENANCE_FRAME, relaxed, suites
 from newsprov.export import MANIFEST, Release, build, file_sha256, write_export
+from newsprov.validation import REPORT, ValidationReport, validate_export
 
 SOURCE = "000_6ed1f7236875d9ca"
 DERIVED = "004_c1cf42bd939e682c"

@@ -201,8 +201,7 @@ def test_build_includes_the_added_document(scratch_repo, tmp_path):
     added = add(scratch_repo, str(BRIDGE), STORY)
     result = CliRunner().invoke(main, ["check", "--root", str(scratch_repo), str(PRE_DIR)])
     assert result.exit_code == 0, result.output
-    # validate=False: the expectation suites (newsprov.expectations) are not in the tree yet
-    manifest = build(scratch_repo, tmp_path / "export", validate=False)
+    manifest = build(scratch_repo, tmp_path / "export")     # the expectation suites pass
     documents = pq.read_table(parquet_files(tmp_path / "export", "documents"))
     assert added.document.id in documents["doc_id"].to_pylist()
     assert sum(manifest["tables"]["documents"].values()) == len(load_corpus(scratch_repo))

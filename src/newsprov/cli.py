@@ -39,7 +39,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
                   "Write and score every baseline's predictions; update the README table."),
     "agreement": ("newsprov.evaluation", "agreement_command",
                   "Agreement of two annotation passes: span F1, kappa and alpha, as JSON."),
-    "validate": ("newsprov.expectations", "validate_command",
+    "validate": ("newsprov.validation", "validate_command",
                  "Run the Great Expectations suites on an export; exit 1 on any failure."),
 }
 

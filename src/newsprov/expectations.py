@@ -1,7 +1,7 @@
-"""Data-quality expectations: Great Expectations suites that an export must pass.
+"""Data-quality expectations: the Great Expectations suites an export must pass.
 
 An export (``<table>/<split>-*.parquet`` + ``manifest.json``) is cut into flat frames, one
-row per thing checked, and each frame is validated by a GX suite, shard by shard:
+row per thing checked, and each frame has a GX suite:
 
 - every exported table, with structs as dotted columns and each list as its own frame (one
   row per item); the column rules come from ``schema.TABLES`` (non-nullable -> not null,
@@ -11,59 +11,29 @@ row per thing checked, and each frame is validated by a GX suite, shard by shard
 - frames of computed check columns for what a built-in cannot see in one row: ``files``
   (manifest vs the files), ``tables`` (row counts, flat vs nested), ``spans`` (offsets and
   span text vs the document slice), ``references``, ``corpus`` and ``stories`` (ids, splits)
-  and ``record ids``. Every verdict is a GX expectation's.
-
-Memory stays bounded: shards are read in batches, and the cross-document checks keep only id
-columns (and the claim-evidence spans waiting for their source's text).
+  and ``record ids``. ``newsprov.validation`` computes them and runs the suites.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import functools
-import hashlib
-import json
-import tempfile
-from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
-import click
-import great_expectations as gx
 import great_expectations.expectations as gxe
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 import pycountry
-from great_expectations.data_context.types.base import (
-    DataContextConfig,
-    InMemoryStoreBackendDefaults,
-    ProgressBarsConfig,
-)
 
 from newsprov import schema
-from newsprov.annotations import write_atomic
 from newsprov.corpus import DATE_FIELDS
-from newsprov.export import MANIFEST, file_sha256
 
-REPORT = Path("reports") / "validation.md"  # beside the export folder; a build artefact
-BATCH_ROWS = {"documents": 500}  # documents carry their text and all their records
-DEFAULT_BATCH_ROWS = 50_000
-POOL_ROWS = 100_000
-POOL_BYTES = 64 << 20
-SPILL_BUCKETS = 16
-EXAMPLES = 5  # failing rows shown per expectation
-NOT_A_DATE = "not a YYYY-MM-DD date"
 DATE_COLUMNS = frozenset({*DATE_FIELDS, "date"})  # "date": of the provenance frame
 ISO_639_1 = sorted(language.alpha_2 for language in pycountry.languages
                    if hasattr(language, "alpha_2"))
 KINDS = schema.ANNOTATION_KINDS
 DOCUMENT_COLUMNS = [f.name for f in schema.DOCUMENT_COLUMNS]
-SPAN_COLUMNS = ("start", "end", "text")
 # Frames that are not a part of an exported table, with the columns that identify a row.
 PROVENANCE_FRAME = "provenance"
 SHARED_FRAME_KEYS = {PROVENANCE_FRAME: ("table", "doc_id", "id")}
@@ -76,61 +46,6 @@ CHECK_FRAME_KEYS: dict[str, tuple[str, ...]] = {
     "stories": ("story_group", "split names"),
     "record ids": ("table", "id"),
 }
-
-
-# ------------------------------------------------------------------ the report
-
-
-@dataclass
-class Outcome:
-    """One expectation over every batch of its frame."""
-
-    frame: str
-    description: str
-    success: bool = True
-    checked: int = 0
-    failed: int = 0
-    examples: list[str] = field(default_factory=list)
-
-    @property
-    def check(self) -> str:
-        return f"{self.frame}: {self.description}"
-
-
-@dataclass
-class ValidationReport:
-    directory: Path
-    outcomes: list[Outcome]
-
-    @property
-    def success(self) -> bool:
-        return all(outcome.success for outcome in self.outcomes)
-
-    @property
-    def failures(self) -> list[Outcome]:
-        return [outcome for outcome in self.outcomes if not outcome.success]
-
-    def summary(self) -> str:
-        frames = len({outcome.frame for outcome in self.outcomes})
-        lines = [f"{self.directory}: {len(self.outcomes)} expectations on {frames} tables, "
-                 f"{len(self.failures)} failed"]
-        for outcome in self.failures:
-            lines.append(f"FAILED {outcome.check} ({outcome.failed} of {outcome.checked} rows)")
-            lines.extend(f"    {example}" for example in outcome.examples)
-        return "\n".join(lines)
-
-    def markdown(self) -> str:
-        verdict = "passes" if self.success else f"FAILS {len(self.failures)} expectations"
-        lines = [f"# Validation of `{self.directory}`", "",
-                 f"The export {verdict} (Great Expectations {gx.__version__}; "
-                 f"{len(self.outcomes)} expectations).", "",
-                 "| table | expectation | result | rows checked | failing rows | examples |",
-                 "| --- | --- | --- | --: | --: | --- |"]
-        for o in sorted(self.outcomes, key=lambda o: (o.success, o.frame, o.description)):
-            examples = "<br>".join(e.replace("|", "\\|") for e in o.examples)
-            lines.append(f"| {o.frame} | {o.description} | {'ok' if o.success else 'FAILED'} "
-                         f"| {o.checked} | {o.failed} | {examples} |")
-        return "\n".join(lines) + "\n"
 
 
 # ------------------------------------------------------------------ frames of the tables
@@ -159,7 +74,7 @@ def split_frames(name: str, arrays: list[pa.Array], fields: list[pa.Field],
         type_ = field_.type
         if field_.name == schema.PROVENANCE.name and type_.equals(schema.PROVENANCE.type):
             rows = len(array)
-            owner = {"table": _label(name, rows), "doc_id": keys["doc_id"],
+            owner = {"table": label_column(name, rows), "doc_id": keys["doc_id"],
                      "id": keys.get("id", pa.nulls(rows, pa.string()))}
             children.append((PROVENANCE_FRAME, array.flatten(), list(type_), owner))
         elif pa.types.is_struct(type_) and not field_.nullable:
@@ -193,6 +108,12 @@ def split_frames(name: str, arrays: list[pa.Array], fields: list[pa.Field],
     for child_name, child_arrays, child_fields, child_keys in children:
         yield from split_frames(child_name, child_arrays, child_fields, child_keys,
                                 frozenset(child_keys))
+
+
+def label_column(value: str, rows: int) -> pa.Array:
+    """A constant naming the table of a row, dictionary-encoded: GX hashes every frame it
+    validates, and a categorical column costs nothing to hash."""
+    return pa.DictionaryArray.from_arrays(pa.array(np.zeros(rows, np.int32)), [value])
 
 
 def table_keys(table: str) -> tuple[str, ...]:
@@ -251,18 +172,18 @@ def column_rules(frame: str, fields: Iterable[pa.Field]) -> list[gxe.Expectation
                                  column=f.name, value_set=ISO_639_1))
         if f.name in DATE_COLUMNS:
             rules.append(_pair_equal(f"{where} is a YYYY-MM-DD date", f.name,
-                                     _read_as_date(f.name)))
+                                     read_as_date(f.name)))
             rules.append(_expect("ExpectColumnValuesToBeBetween",
                                  f"{where} is not in the future",
-                                 column=_days_after_today(f.name), max_value=0))
+                                 column=days_after_today(f.name), max_value=0))
     return rules
 
 
-def _read_as_date(column: str) -> str:
+def read_as_date(column: str) -> str:
     return f"{column} read as a date"
 
 
-def _days_after_today(column: str) -> str:
+def days_after_today(column: str) -> str:
     return f"{column} days after today"
 
 
@@ -333,636 +254,3 @@ def suites() -> dict[str, tuple[tuple[str, ...], list[gxe.Expectation]]]:
     for frame, keys in CHECK_FRAME_KEYS.items():
         result[frame] = (keys, specific_rules(frame))
     return result
-
-
-# ------------------------------------------------------------------ running GX
-
-
-@dataclass(frozen=True)
-class Suites:
-    """The GX objects: one ephemeral context, a suite and a validation definition per frame."""
-
-    definitions: dict[str, gx.ValidationDefinition]
-    keys: dict[str, tuple[str, ...]]
-    expectations: dict[str, gxe.Expectation]  # by check
-    frames: dict[str, str]  # frame of each check
-    compared: dict[str, frozenset[str]]  # columns of the pair expectations of each frame
-
-
-@functools.cache
-def gx_suites() -> Suites:
-    """Set up once per process: the suites do not change between validations."""
-    config = DataContextConfig(store_backend_defaults=InMemoryStoreBackendDefaults(),
-                               progress_bars=ProgressBarsConfig(globally=False))
-    context = gx.get_context(mode="ephemeral", project_config=config)
-    batches = context.data_sources.add_pandas("export").add_dataframe_asset(
-        "frame").add_batch_definition_whole_dataframe("frame")
-    result = Suites({}, {}, {}, {}, {})
-    for frame, (keys, expectations) in suites().items():
-        suite = context.suites.add(gx.ExpectationSuite(name=frame, expectations=expectations))
-        result.definitions[frame] = context.validation_definitions.add(
-            gx.ValidationDefinition(name=frame, data=batches, suite=suite))
-        result.keys[frame] = keys
-        result.compared[frame] = frozenset(
-            getattr(e, side) for e in expectations for side in ("column_A", "column_B")
-            if hasattr(e, side))
-        for expectation in suite.expectations:
-            result.expectations[expectation.meta["check"]] = expectation
-            result.frames[expectation.meta["check"]] = frame
-    return result
-
-
-class Runner:
-    """Validates frames with GX and merges the results per expectation. Rows of a frame are
-    pooled up to ``POOL_ROWS`` rows, so that many small shards do not cost one GX run each;
-    all pools together hold at most ``POOL_BYTES``."""
-
-    def __init__(self) -> None:
-        self.suites = gx_suites()
-        self.outcomes = {check: Outcome(frame, check.removeprefix(f"{frame}: "))
-                         for check, frame in self.suites.frames.items()}
-        self.pools: dict[str, list[pa.Table]] = defaultdict(list)
-
-    def validate(self, frame: str, table: pa.Table) -> None:
-        self.pools[frame].append(table)
-        if sum(t.num_rows for t in self.pools[frame]) >= POOL_ROWS:
-            self._run(frame)
-        while sum(t.nbytes for pool in self.pools.values() for t in pool) > POOL_BYTES:
-            self._run(max(self.pools, key=lambda f: sum(t.nbytes for t in self.pools[f])))
-
-    def validate_alone(self, frame: str, table: pa.Table) -> None:
-        """Validate ``table`` in one GX run of its own (for frame-wide rules: unique)."""
-        self._run(frame)
-        self.pools[frame].append(table)
-        self._run(frame)
-
-    def report(self, directory: Path) -> ValidationReport:
-        for frame in list(self.pools):
-            self._run(frame)
-        return ValidationReport(directory, list(self.outcomes.values()))
-
-    def _run(self, frame: str) -> None:
-        pool = self.pools.pop(frame, [])
-        if not pool:
-            return
-        table = pa.concat_tables(pool, promote_options="permissive")
-        if table.num_rows == 0:
-            return
-        data = _to_pandas(table, self.suites.compared[frame])
-        batch_parameters = {"dataframe": data}
-        definition = self.suites.definitions[frame]
-        result = definition.run(batch_parameters=batch_parameters, result_format="BOOLEAN_ONLY")
-        failed = []
-        for expectation_result in result.results:
-            outcome = self.outcomes[expectation_result.expectation_config.meta["check"]]
-            outcome.checked += len(data)
-            if not expectation_result.success:
-                outcome.success = False
-                failed.append(outcome)
-        if failed:  # ask GX again, this time for the failing rows
-            batch = definition.data.get_batch(batch_parameters=batch_parameters)
-            result_format = {"result_format": "SUMMARY", "partial_unexpected_count": EXAMPLES,
-                             "unexpected_index_column_names": list(self.suites.keys[frame])}
-            for outcome in failed:
-                self._explain(outcome, batch.validate(self.suites.expectations[outcome.check],
-                                                      result_format=result_format))
-
-    @staticmethod
-    def _explain(outcome: Outcome, result: Any) -> None:
-        details = result.result
-        if result.exception_info.get("raised_exception"):
-            outcome.examples.append(f"error: {result.exception_info['exception_message']}")
-            return
-        outcome.failed += details.get("unexpected_count") or 0
-        for row in details.get("partial_unexpected_index_list") or []:
-            if len(outcome.examples) < EXAMPLES:
-                outcome.examples.append(", ".join(f"{k}={_show(v)}" for k, v in row.items()))
-
-def _to_pandas(table: pa.Table, compared: frozenset[str]) -> pd.DataFrame:
-    """Arrow-backed columns, but integers as NumPy floats (nulls as NaN), since GX compares
-    only NumPy numbers vectorised, and strings repeated over many rows as categories, since
-    GX hashes every frame and categories are cheap to hash (not the ``compared`` columns of
-    pair expectations: pandas cannot compare a category column with a missing value)."""
-    floats = pa.schema([f.with_type(pa.float64()) if pa.types.is_integer(f.type) else f
-                        for f in table.schema])
-    table = table.cast(floats)
-    for index, f in enumerate(table.schema):
-        column = table.column(index)
-        sample = column.slice(0, 1_000)
-        if pa.types.is_string(f.type) and f.name not in compared and \
-                pc.count_distinct(sample).as_py() * 4 <= len(sample):
-            table = table.set_column(index, f.name, pc.dictionary_encode(column))
-    return table.to_pandas(
-        types_mapper=lambda type_: None if type_ == pa.float64() or pa.types.is_dictionary(type_)
-        else pd.ArrowDtype(type_))
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)  # integer columns are validated as floats (see _run)
-    text = "null" if value is None or value is pd.NA or value != value else repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
-# ------------------------------------------------------------------ check columns
-
-
-class Fingerprint:
-    """A digest of a stream of rows that does not depend on how the stream is cut into
-    batches: one SHA-256 per leaf column over its validity, lengths and values."""
-
-    def __init__(self) -> None:
-        self.rows = 0
-        self.streams: dict[str, Any] = defaultdict(hashlib.sha256)
-
-    def add(self, rows: pa.Table | pa.RecordBatch) -> None:
-        self.rows += rows.num_rows
-        for name, column in zip(rows.schema.names, rows.columns, strict=True):
-            for chunk in column.chunks if isinstance(column, pa.ChunkedArray) else [column]:
-                self._add(name, chunk)
-
-    def _add(self, path: str, array: pa.Array) -> None:
-        self.streams[f"{path} valid"].update(np.asarray(array.is_valid()).tobytes())
-        type_ = array.type
-        if pa.types.is_struct(type_):
-            for child, values in zip(type_, array.flatten(), strict=True):
-                self._add(f"{path}.{child.name}", values)
-        elif pa.types.is_list(type_):
-            self._add(f"{path} length", pc.list_value_length(array))
-            self._add(f"{path}[]", pc.list_flatten(array))
-        elif pa.types.is_string(type_):
-            array = pc.fill_null(array, "")
-            self._add(f"{path} length", pc.binary_length(array))
-            offsets = np.frombuffer(array.buffers()[1], np.int32)[array.offset:]
-            data = array.buffers()[2]
-            if data is not None and len(array):
-                self.streams[path].update(data[offsets[0]:offsets[len(array)]])
-        else:
-            filled = array.fill_null(False if pa.types.is_boolean(type_) else 0)
-            self.streams[path].update(filled.to_numpy(zero_copy_only=False).tobytes())
-
-    def __str__(self) -> str:
-        digest = hashlib.sha256()
-        for name in sorted(self.streams):
-            digest.update(f"{name}={self.streams[name].hexdigest()};".encode())
-        return f"{self.rows} records, fingerprint {digest.hexdigest()[:16]}"
-
-
-def _with_date_checks(frame: Frame, today: dt.date) -> pa.Table:
-    """Each date column read as a date (the ISO form, or NOT_A_DATE) and as days after
-    today; parsed once per distinct value, since a column holds few distinct dates."""
-    table = frame.table
-    for f in frame.ruled:
-        if f.name not in DATE_COLUMNS:
-            continue
-        values = pc.unique(table.column(f.name)).drop_null()
-        dates = [_parse_date(value) for value in values.to_pylist()]
-        index = pc.index_in(table.column(f.name), value_set=values)
-        table = table.append_column(_read_as_date(f.name), pa.array(
-            [d.isoformat() if d else NOT_A_DATE for d in dates], pa.string()).take(index))
-        table = table.append_column(_days_after_today(f.name), pa.array(
-            [(d - today).days if d else None for d in dates], pa.int32()).take(index))
-    return table
-
-
-def _parse_date(value: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value) if len(value) == 10 else None
-    except ValueError:
-        return None
-
-
-def _constant(value: str, rows: int) -> pa.Array:
-    return pa.repeat(pa.scalar(value, pa.string()), rows)
-
-
-def _label(value: str, rows: int) -> pa.Array:
-    """A constant naming the table of a row, dictionary-encoded: GX hashes every frame it
-    validates, and a categorical column costs nothing to hash."""
-    return pa.DictionaryArray.from_arrays(pa.array(np.zeros(rows, np.int32)), [value])
-
-
-def _keys(*parts: pa.Array) -> pa.Array:
-    return pc.binary_join_element_wise(*parts, "\x1f")
-
-
-def _measure(owners: list[str | None], starts: list[int | None], ends: list[int | None]
-             ) -> tuple[list[int | None], list[str | None]]:
-    """The length of the text each span points into, and the span's slice of it where the
-    offsets are valid (invalid offsets are the offset expectations' business)."""
-    lengths = [None if owner is None else len(owner) for owner in owners]
-    slices = [owner[s:e] if n is not None and s is not None and e is not None and 0 <= s < e <= n
-              else None for owner, n, s, e in zip(owners, lengths, starts, ends, strict=True)]
-    return lengths, slices
-
-
-def _span_rows(table: str, doc_ids: pa.Array, ids: pa.Array, starts: pa.Array,
-               ends: pa.Array, texts: pa.Array, lengths: list[int | None],
-               slices: list[str | None]) -> pa.Table:
-    return pa.table({"table": _label(table, len(ids)), "doc_id": doc_ids, "id": ids,
-                     "start": starts, "end": ends, "text": texts,
-                     "text length": pa.array(lengths, pa.int64()),
-                     "document slice": pa.array(slices, pa.string())})
-
-
-def _own_spans(table: str, records: pa.RecordBatch, starts: pa.Array, ends: pa.Array,
-               texts: pa.Array, owners: list[str | None]) -> pa.Table:
-    return _span_rows(table, records.column("doc_id"), records.column("id"), starts, ends,
-                      texts, *_measure(owners, starts.to_pylist(), ends.to_pylist()))
-
-
-def _references(reference: str, doc_ids: pa.Array, ids: pa.Array, targets: pa.Array,
-                resolves: pa.Array) -> pa.Table:
-    """Reference rows; a missing target is left to the not-null expectations (null)."""
-    resolves = pc.if_else(pc.is_valid(targets), pc.fill_null(resolves, False),
-                          pa.scalar(None, pa.bool_()))
-    return pa.table({"reference": _label(reference, len(ids)), "doc_id": doc_ids,
-                     "id": ids, "target": targets, "resolves": resolves})
-
-
-# ------------------------------------------------------------------ reading the export
-
-
-@dataclass(frozen=True)
-class Shard:
-    path: Path
-    table: str
-    split: str  # from the file name: what `datasets` loads it as
-
-    def batches(self, columns: list[str] | None = None) -> Iterator[pa.RecordBatch]:
-        """Batches cast to the relaxed schema (a file that cannot be cast is reported by the
-        ``files`` frame and not read)."""
-        target = relaxed(schema.TABLES[self.table])
-        if columns is not None:
-            target = pa.schema([target.field(name) for name in columns])
-        parquet = pq.ParquetFile(self.path)
-        if any(name not in parquet.schema_arrow.names for name in target.names):
-            return
-        rows = BATCH_ROWS.get(self.table, DEFAULT_BATCH_ROWS)
-        for batch in parquet.iter_batches(batch_size=rows, columns=target.names):
-            try:
-                yield batch.cast(target)
-            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-                return
-
-
-def _schema_difference(path: Path, table: str) -> str | None:
-    if table not in schema.TABLES:
-        return f"{table!r} is not a table of the schema"
-    found = relaxed(pq.read_schema(path).remove_metadata())
-    expected = relaxed(schema.TABLES[table])
-    if found.equals(expected):
-        return None
-    missing = [f.name for f in expected if f.name not in found.names]
-    extra = [f.name for f in found if f.name not in expected.names]
-    if missing or extra:
-        return f"missing columns {missing}, unexpected columns {extra}"
-    return "; ".join(f"{f.name}: {f.type}, expected {expected.field(f.name).type}"
-                     for f in found if f.type != expected.field(f.name).type) or \
-        "columns in another order"
-
-
-def _read_manifest(directory: Path) -> dict[str, Any]:
-    try:
-        manifest = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}  # every file then shows as unlisted
-    return manifest if isinstance(manifest, dict) else {}
-
-
-def check_files(runner: Runner, directory: Path, manifest: dict[str, Any]) -> list[Shard]:
-    """The ``files`` frame; returns the shards whose content can be checked."""
-    listed = {entry.get("path"): entry for entry in manifest.get("files", [])
-              if isinstance(entry, dict)}
-    found = {str(p.relative_to(directory)): p for p in sorted(directory.glob("*/*.parquet"))}
-    rows: list[dict[str, Any]] = []
-    shards = []
-    for relative in sorted(listed.keys() | found.keys(), key=str):
-        entry, path = listed.get(relative, {}), found.get(relative)
-        row = {"path": str(relative), "listed": relative in listed, "exists": path is not None,
-               "rows": None, "manifest rows": entry.get("rows"), "sha256": None,
-               "manifest sha256": entry.get("sha256"), "schema difference": None}
-        if path is not None:
-            table = path.parent.name
-            row.update(rows=pq.ParquetFile(path).metadata.num_rows, sha256=file_sha256(path),
-                       **{"schema difference": _schema_difference(path, table)})
-            if table in schema.TABLES:
-                shards.append(Shard(path, table, path.name.split("-", 1)[0]))
-        rows.append(row)
-    runner.validate("files", pa.Table.from_pylist(rows, schema=pa.schema([
-        ("path", pa.string()), ("listed", pa.bool_()), ("exists", pa.bool_()),
-        ("rows", pa.int64()), ("manifest rows", pa.int64()), ("sha256", pa.string()),
-        ("manifest sha256", pa.string()), ("schema difference", pa.string())])))
-    return shards
-
-
-# ------------------------------------------------------------------ the passes
-
-
-def _buckets(strings: pa.Array) -> np.ndarray:
-    """The spill bucket of each string: its bytes summed with weights by position, computed
-    on the Arrow buffers (equal strings fall in equal buckets; nulls in bucket 0)."""
-    strings = pc.fill_null(strings, "")
-    offsets = np.frombuffer(strings.buffers()[1], np.int32, len(strings) + 1,
-                            strings.offset * 4).astype(np.int64)
-    data = np.frombuffer(strings.buffers()[2] or b"\0", np.uint8)[offsets[0]:offsets[-1]]
-    owner = np.repeat(np.arange(len(strings)), np.diff(offsets))
-    position = np.arange(len(data)) - (offsets[:-1] - offsets[0])[owner]
-    sums = np.bincount(owner, weights=data * (position * 7919 % 10_007 + 1.0),
-                       minlength=len(strings))
-    return sums.astype(np.int64) % SPILL_BUCKETS
-
-
-class Spill:
-    """Streams of rows written to Parquet files by hash bucket of a key column, so that the
-    rows of several streams with equal keys are read back together, one bucket at a time:
-    cross-document checks in bounded memory (a hash join, or a uniqueness check, per
-    bucket)."""
-
-    def __init__(self, directory: Path) -> None:
-        self.directory = directory
-        self.writers: dict[tuple[str, int], pq.ParquetWriter] = {}
-
-    def add(self, stream: str, key: str, rows: pa.Table) -> None:
-        if not rows.num_rows:
-            return
-        buckets = _buckets(rows.column(key).combine_chunks())
-        for bucket in np.unique(buckets):
-            writer = self.writers.get((stream, bucket))
-            if writer is None:
-                writer = self.writers[(stream, bucket)] = pq.ParquetWriter(
-                    self.directory / f"{stream}-{bucket}.parquet", rows.schema)
-            writer.write_table(rows.filter(pa.array(buckets == bucket)))
-
-    def buckets(self, *streams: str) -> Iterator[list[pa.Table | None]]:
-        """The rows of each stream, a few whole buckets at a time (up to POOL_ROWS rows)."""
-        for key in [key for key in self.writers if key[0] in streams]:
-            self.writers.pop(key).close()
-        group: list[list[pa.Table]] = [[] for _ in streams]
-        for bucket in range(SPILL_BUCKETS):
-            for tables, stream in zip(group, streams, strict=True):
-                path = self.directory / f"{stream}-{bucket}.parquet"
-                if path.exists():
-                    tables.append(pq.read_table(path))
-            if sum(t.num_rows for t in group[0]) >= POOL_ROWS or bucket == SPILL_BUCKETS - 1:
-                yield [_concat(tables) if tables else None for tables in group]
-                group = [[] for _ in streams]
-
-
-@dataclass
-class State:
-    """What the checks across shards need: the documents' ids (in memory: one id per
-    document), fingerprints (constant size) and spilled streams (on disk)."""
-
-    today: dt.date
-    spill: Spill
-    doc_ids: set[str] = field(default_factory=set)
-    sources: pa.Array = field(default_factory=lambda: pa.array([], pa.string()))
-    fingerprints: dict[tuple[str, str, str], Fingerprint] = field(
-        default_factory=lambda: defaultdict(Fingerprint))
-
-    def add_fingerprints(self, side: str, kind: str, records: pa.Table) -> None:
-        """Add records of one table, in order, to the fingerprint of their split."""
-        splits = records.column("split")
-        for split in pc.unique(splits).to_pylist():
-            selected = pc.is_null(splits) if split is None else pc.equal(splits, split)
-            self.fingerprints[(kind, str(split), side)].add(records.filter(selected))
-
-
-def _concat(tables: list[pa.Table]) -> pa.Table:
-    return pa.concat_tables(tables).combine_chunks()
-
-
-def check_corpus(runner: Runner, state: State, documents: list[Shard]) -> None:
-    """From the id columns of ``documents``: ids unique, derivations resolve and stay in
-    their source's split, stories in one split. Keeps the ids and the sources."""
-    columns = ["doc_id", "split", "story_group", "derived_from"]
-    corpus = _concat([pa.Table.from_batches([batch]) for shard in documents
-                      for batch in shard.batches(columns)]
-                     or [relaxed(schema.TABLES["documents"]).empty_table().select(columns)])
-    doc_ids = corpus["doc_id"].combine_chunks()
-    source = pc.index_in(corpus["derived_from"], value_set=doc_ids, skip_nulls=True)
-    runner.validate("corpus", pa.table({"doc_id": doc_ids, "split": corpus["split"],
-                                        "source split": corpus["split"].take(source)}))
-    stories = corpus.group_by("story_group").aggregate([("split", "count_distinct"),
-                                                        ("split", "distinct")])
-    runner.validate("stories", pa.table({
-        "story_group": stories["story_group"], "splits": stories["split_count_distinct"],
-        "split names": pc.binary_join(stories["split_distinct"], ", ")}))
-    derived = corpus.filter(pc.is_valid(corpus["derived_from"]))
-    resolves = pc.is_in(derived["derived_from"], value_set=doc_ids, skip_nulls=True)
-    runner.validate("references", _references("documents.derived_from", derived["doc_id"],
-                                              derived["doc_id"], derived["derived_from"],
-                                              resolves))
-    state.doc_ids = set(doc_ids.drop_null().to_pylist())
-    state.sources = pc.unique(derived["derived_from"].combine_chunks())
-
-
-def check_documents_batch(runner: Runner, state: State, shard: Shard,
-                          batch: pa.RecordBatch) -> None:
-    for frame in table_frames("documents", batch):
-        table = _with_date_checks(frame, state.today)
-        if frame.name == "documents":
-            texts = batch.column("text").to_pylist()
-            table = table.append_column("sha256 of text", pa.array(
-                [None if t is None else hashlib.sha256(t.encode()).hexdigest() for t in texts],
-                pa.string())).append_column("file split", _constant(shard.split, len(texts)))
-            # the text as its length: all its column rule needs (not null), and light
-            table = table.set_column(table.column_names.index("text"), "text",
-                                     pc.utf8_length(table.column("text")))
-        runner.validate(frame.name, table)
-    sources = pa.Table.from_batches([batch.select(["doc_id", "text"])]).filter(
-        pc.is_in(batch.column("doc_id"), value_set=state.sources, skip_nulls=True))
-    state.spill.add("source texts", "doc_id", sources)
-    check_nested_records(runner, state, batch)
-
-
-def _records(batch: pa.RecordBatch, kind: str) -> tuple[pa.RecordBatch, list[int]]:
-    """One kind's records of a documents batch laid out as its flat table, with the row of
-    each record's document."""
-    column = batch.column(kind)
-    parents = pc.list_parent_indices(column)
-    records = pc.list_flatten(column)
-    names = [*DOCUMENT_COLUMNS, *(f.name for f in schema.RECORD_FIELDS[kind])]
-    return pa.RecordBatch.from_arrays(
-        [batch.column(name).take(parents) for name in DOCUMENT_COLUMNS] + records.flatten(),
-        names=names), parents.to_pylist()
-
-
-def _items(records: pa.RecordBatch, column: str) -> tuple[pa.RecordBatch, pa.Array]:
-    """The items of a list column, each with the record it belongs to."""
-    return (records.take(pc.list_parent_indices(records.column(column))),
-            pc.list_flatten(records.column(column)))
-
-
-def check_nested_records(runner: Runner, state: State, batch: pa.RecordBatch) -> None:
-    """Spans against the document text, references inside a document and to the source,
-    and the fingerprints of the annotation lists."""
-    texts = batch.column("text").to_pylist()
-    derived_from = batch.column("derived_from")
-    records, owners, sources = {}, {}, {}
-    for kind in KINDS:
-        records[kind], parents = _records(batch, kind)
-        owners[kind] = [texts[i] for i in parents]
-        sources[kind] = derived_from.take(pa.array(parents, pa.int64()))
-        state.add_fingerprints("nested", kind, records[kind])
-    mentions, events, flags, claims = (records[k] for k in
-                                       ("mentions", "events", "span_flags", "claims"))
-    trigger = events.column("trigger")
-    duplicates = pc.is_valid(flags.column("first_occurrence"))
-    firsts = flags.filter(duplicates)
-    first_starts = firsts.column("first_occurrence")
-    runner.validate("spans", pa.concat_tables([
-        *(_own_spans(kind, records[kind], *(records[kind].column(c) for c in SPAN_COLUMNS),
-                     owners[kind]) for kind in ("mentions", "span_flags", "claims")),
-        _own_spans("events.trigger", events, *(trigger.field(c) for c in SPAN_COLUMNS),
-                   owners["events"]),
-        # the first occurrence of a duplicate is a span with the duplicate's text
-        _own_spans("span_flags.first_occurrence", firsts, first_starts,
-                   pc.add(first_starts, pc.utf8_length(firsts.column("text"))),
-                   firsts.column("text"),
-                   [o for o, d in zip(owners["span_flags"], duplicates.to_pylist(),
-                                      strict=True) if d]),
-    ]))
-    argument_events, arguments = _items(events, "arguments")
-    argument_mentions = arguments.field("mention_id")
-    runner.validate("references", pa.concat_tables([
-        _references("events.arguments.mention_id", argument_events.column("doc_id"),
-                    argument_events.column("id"), argument_mentions,
-                    pc.is_in(_keys(argument_events.column("doc_id"), argument_mentions),
-                             value_set=_keys(mentions.column("doc_id"), mentions.column("id")),
-                             skip_nulls=True)),
-        _references("claims.source_doc_id", claims.column("doc_id"), claims.column("id"),
-                    claims.column("source_doc_id"),
-                    pc.equal(claims.column("source_doc_id"), sources["claims"])),
-    ]))
-    linked = pc.is_valid(events.column("source_event_id"))
-    state.spill.add("links", "source", pa.table({
-        "doc_id": events.column("doc_id").filter(linked),
-        "id": events.column("id").filter(linked),
-        "target": events.column("source_event_id").filter(linked),
-        "source": sources["events"].filter(linked)}))
-    of_sources = pc.is_in(events.column("doc_id"), value_set=state.sources, skip_nulls=True)
-    state.spill.add("source events", "doc_id", pa.table(
-        {"doc_id": events.column("doc_id"), "id": events.column("id")}).filter(of_sources))
-    evidence_claims, evidence = _items(claims, "evidence")
-    state.spill.add("evidence", "source", pa.table({
-        "doc_id": evidence_claims.column("doc_id"), "id": evidence_claims.column("id"),
-        "source": evidence_claims.column("source_doc_id"),
-        **{c: evidence.field(c) for c in SPAN_COLUMNS}}))
-
-
-def check_flat_batch(runner: Runner, state: State, shard: Shard, batch: pa.RecordBatch
-                     ) -> None:
-    for frame in table_frames(shard.table, batch):
-        table = _with_date_checks(frame, state.today)
-        if frame.name == shard.table:
-            table = table.append_column("file split", _constant(shard.split, batch.num_rows))
-        runner.validate(frame.name, table)
-    documents = pc.unique(batch.column("doc_id"))  # checked once per document, not record
-    known = pa.array([d in state.doc_ids for d in documents.to_pylist()], pa.bool_())
-    runner.validate("references", _references(
-        f"{shard.table}.doc_id", documents, pa.nulls(len(documents), pa.string()), documents,
-        known))
-    # records of documents that do not exist are reported as references alone
-    exists = known.take(pc.index_in(batch.column("doc_id"), value_set=documents))
-    state.add_fingerprints("flat", shard.table,
-                           pa.Table.from_batches([batch]).filter(pc.fill_null(exists, False)))
-    state.spill.add("record ids", "id", pa.table({
-        "table": _constant(shard.table, batch.num_rows), "id": batch.column("id")}))
-
-
-def check_across_documents(runner: Runner, state: State) -> None:
-    """Per spill bucket: ids unique, claim evidence against its source's text, source
-    events resolved."""
-    for (ids,) in state.spill.buckets("record ids"):
-        if ids is not None:
-            runner.validate_alone("record ids", ids)
-    for evidence, texts in state.spill.buckets("evidence", "source texts"):
-        if evidence is None:
-            continue
-        owners = texts or pa.table({"doc_id": pa.array([], pa.string()),
-                                    "text": pa.array([], pa.string())})
-        position = pc.index_in(evidence["source"], value_set=owners["doc_id"],
-                               skip_nulls=True).to_pylist()
-        source_texts = owners["text"].to_pylist()
-        runner.validate("spans", _span_rows(
-            "claims.evidence", evidence["doc_id"], evidence["id"],
-            *(evidence[c] for c in SPAN_COLUMNS),
-            *_measure([None if p is None else source_texts[p] for p in position],
-                      evidence["start"].to_pylist(), evidence["end"].to_pylist())))
-    for links, events in state.spill.buckets("links", "source events"):
-        if links is not None:
-            found = pa.array([], pa.string()) if events is None else \
-                _keys(events["doc_id"], events["id"])
-            runner.validate("references", _references(
-                "events.source_event_id", links["doc_id"], links["id"], links["target"],
-                pc.is_in(_keys(links["source"], links["target"]), value_set=found,
-                         skip_nulls=True)))
-
-
-def check_tables(runner: Runner, state: State, manifest: dict[str, Any],
-                 shards: list[Shard]) -> None:
-    """Row counts against the manifest's totals, flat tables against the nested lists."""
-    in_files: dict[tuple[str, str], int] = defaultdict(int)
-    for shard in shards:
-        in_files[(shard.table, shard.split)] += pq.ParquetFile(shard.path).metadata.num_rows
-    totals = manifest.get("tables") if isinstance(manifest.get("tables"), dict) else {}
-    in_manifest = {(t, s): n for t, splits in totals.items() for s, n in splits.items()}
-    kinds_splits = {(kind, split) for kind, split, _ in state.fingerprints}
-    rows = []
-    for table, split in sorted(in_files.keys() | in_manifest.keys() | kinds_splits):
-        row = {"table": table, "split": split, "rows in files": in_files.get((table, split), 0),
-               "rows in manifest": in_manifest.get((table, split), 0)}
-        if table in KINDS:
-            for side in ("flat", "nested"):
-                row[f"{side} records"] = str(state.fingerprints.get((table, split, side),
-                                                                    Fingerprint()))
-        rows.append(row)
-    runner.validate("tables", pa.Table.from_pylist(rows, schema=pa.schema([
-        ("table", pa.string()), ("split", pa.string()), ("rows in files", pa.int64()),
-        ("rows in manifest", pa.int64()), ("flat records", pa.string()),
-        ("nested records", pa.string())])))
-
-
-def validate_export(directory: Path, today: dt.date | None = None) -> ValidationReport:
-    """Run every suite on the export in ``directory`` (a temporary folder holds the
-    spilled streams)."""
-    with tempfile.TemporaryDirectory(prefix="newsprov-validate-") as spill:
-        state = State(today or dt.date.today(), Spill(Path(spill)))
-        runner = Runner()
-        manifest = _read_manifest(directory)
-        shards = check_files(runner, directory, manifest)
-        by_table: dict[str, list[Shard]] = defaultdict(list)
-        for shard in shards:
-            by_table[shard.table].append(shard)
-        check_corpus(runner, state, by_table["documents"])
-        for table in schema.TABLES:
-            check = check_documents_batch if table == "documents" else check_flat_batch
-            for shard in by_table[table]:
-                for batch in shard.batches():
-                    check(runner, state, shard, batch)
-        check_across_documents(runner, state)
-        check_tables(runner, state, manifest, shards)
-        return runner.report(directory)
-
-
-# ------------------------------------------------------------------ the command
-
-
-@click.command("validate")
-@click.option("--data", "directory", type=click.Path(path_type=Path, file_okay=False,
-                                                     exists=True),
-              default=Path("data"), show_default=True, help="The export folder.")
-@click.option("--report", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help=f"Where to write the Markdown report (default: {REPORT} beside the "
-                   "export folder).")
-def validate_command(directory: Path, report: Path | None) -> None:
-    """Run the Great Expectations suites on an export; exit 1 if any fails."""
-    result = validate_export(directory)
-    path = report or directory.parent / REPORT
-    write_atomic(path, result.markdown())
-    click.echo(result.summary())
-    click.echo(f"report: {path}")
-    if not result.success:
-        raise click.exceptions.Exit(1)

@@ -311,7 +311,7 @@ def split_rule(corpus: Mapping[str, Document], plan: Mapping[str, str],
 
 def validate_staged_export(directory: Path) -> None:
     """Run the Great Expectations suites; an export that fails is not published."""
-    from newsprov.expectations import validate_export
+    from newsprov.validation import validate_export
 
     report = validate_export(directory)
     if not report.success:
