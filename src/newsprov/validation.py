@@ -54,7 +54,8 @@ BATCH_ROWS = {"documents": 500}  # documents carry their text and all their reco
 DEFAULT_BATCH_ROWS = 50_000
 POOL_ROWS = 100_000
 POOL_BYTES = 64 << 20
-SPILL_BUCKETS = 16
+SPILL_BUCKET_ROWS = 500_000  # about the rows of a spill bucket, checked in one piece
+MIN_SPILL_BUCKETS = 16
 EXAMPLES = 5  # failing rows shown per expectation
 NOT_A_DATE = "not a YYYY-MM-DD date"
 SPAN_COLUMNS = ("start", "end", "text")
@@ -433,7 +434,7 @@ def check_files(runner: Runner, directory: Path, manifest: dict[str, Any]) -> li
 # ------------------------------------------------------------------ the passes
 
 
-def _buckets(strings: pa.Array) -> np.ndarray:
+def _buckets(strings: pa.Array, buckets: int) -> np.ndarray:
     """The spill bucket of each string: its bytes summed with weights by position, computed
     on the Arrow buffers (equal strings fall in equal buckets; nulls in bucket 0)."""
     strings = pc.fill_null(strings, "")
@@ -444,7 +445,7 @@ def _buckets(strings: pa.Array) -> np.ndarray:
     position = np.arange(len(data)) - (offsets[:-1] - offsets[0])[owner]
     sums = np.bincount(owner, weights=data * (position * 7919 % 10_007 + 1.0),
                        minlength=len(strings))
-    return sums.astype(np.int64) % SPILL_BUCKETS
+    return sums.astype(np.int64) % buckets
 
 
 class Spill:
@@ -453,14 +454,17 @@ class Spill:
     cross-document checks in bounded memory (a hash join, or a uniqueness check, per
     bucket)."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, rows: int) -> None:
+        """``rows``: the most rows a stream will hold; a bucket holds about
+        ``SPILL_BUCKET_ROWS`` of them, so memory does not grow with the export."""
         self.directory = directory
+        self.count = max(MIN_SPILL_BUCKETS, -(-rows // SPILL_BUCKET_ROWS))
         self.writers: dict[tuple[str, int], pq.ParquetWriter] = {}
 
     def add(self, stream: str, key: str, rows: pa.Table) -> None:
         if not rows.num_rows:
             return
-        buckets = _buckets(rows.column(key).combine_chunks())
+        buckets = _buckets(rows.column(key).combine_chunks(), self.count)
         for bucket in np.unique(buckets):
             writer = self.writers.get((stream, bucket))
             if writer is None:
@@ -473,12 +477,12 @@ class Spill:
         for key in [key for key in self.writers if key[0] in streams]:
             self.writers.pop(key).close()
         group: list[list[pa.Table]] = [[] for _ in streams]
-        for bucket in range(SPILL_BUCKETS):
+        for bucket in range(self.count):
             for tables, stream in zip(group, streams, strict=True):
                 path = self.directory / f"{stream}-{bucket}.parquet"
                 if path.exists():
                     tables.append(pq.read_table(path))
-            if sum(t.num_rows for t in group[0]) >= POOL_ROWS or bucket == SPILL_BUCKETS - 1:
+            if sum(t.num_rows for t in group[0]) >= POOL_ROWS or bucket == self.count - 1:
                 yield [_concat(tables) if tables else None for tables in group]
                 group = [[] for _ in streams]
 
@@ -703,10 +707,12 @@ def validate_export(directory: Path, today: dt.date | None = None) -> Validation
     """Run every suite on the export in ``directory`` (a temporary folder holds the
     spilled streams)."""
     with tempfile.TemporaryDirectory(prefix="newsprov-validate-") as spill:
-        state = State(today or dt.date.today(), Spill(Path(spill)))
         runner = Runner()
         manifest = _read_manifest(directory)
         shards = check_files(runner, directory, manifest)
+        # The record-ids stream is the largest: one row per record of every table.
+        rows = sum(pq.ParquetFile(shard.path).metadata.num_rows for shard in shards)
+        state = State(today or dt.date.today(), Spill(Path(spill), rows))
         by_table: dict[str, list[Shard]] = defaultdict(list)
         for shard in shards:
             by_table[shard.table].append(shard)
