@@ -27,6 +27,7 @@ import click
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+from tqdm import tqdm
 
 from newsprov import schema
 from newsprov.annotations import GOLD_DIR, AnnotationFile, AnnotationSet, empty_annotations
@@ -249,9 +250,11 @@ def build(root: Path, out: Path | None = None, *, validate: bool = True) -> dict
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging.", dir=out.parent))
     try:
+        # A progress bar on a terminal only (disable=None): logs and tests stay quiet.
+        documents = tqdm(checked_documents(corpus, gold, split_of), total=len(corpus),
+                         desc="build", unit=" documents", disable=None)
         with rare_garbage_collection():
-            manifest = write_export(checked_documents(corpus, gold, split_of), staging,
-                                    release)
+            manifest = write_export(documents, staging, release)
         check_not_overwriting_release(out, manifest, release)
         if validate:
             validate_staged_export(staging)
