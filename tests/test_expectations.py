@@ -510,6 +510,9 @@ def test_build_does_not_publish_an_export_that_fails(scratch_repo: Path) -> None
     assert "documents: sha256 equals the sha256 of text" in str(error.value)
     assert before == {p: p.read_bytes() for p in (scratch_repo / "data").rglob("*")
                       if p.is_file()}
+    report = (scratch_repo / REPORT).read_text(encoding="utf-8")
+    assert f"# Validation of `{scratch_repo / 'data'}`" in report
+    assert "| documents | sha256 equals the sha256 of text | FAILED |" in report
 
 
 def test_report_lists_every_expectation(repo: Path) -> None:

@@ -12,6 +12,7 @@ validated, and only then swapped in; a failure leaves the previous export untouc
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gc
 import hashlib
 import json
@@ -257,7 +258,7 @@ def build(root: Path, out: Path | None = None, *, validate: bool = True) -> dict
             manifest = write_export(documents, staging, release)
         check_not_overwriting_release(out, manifest, release)
         if validate:
-            validate_staged_export(staging)
+            validate_staged_export(staging, out)
         swap_in(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -312,14 +313,18 @@ def split_rule(corpus: Mapping[str, Document], plan: Mapping[str, str],
     return split_of
 
 
-def validate_staged_export(directory: Path) -> None:
-    """Run the Great Expectations suites; an export that fails is not published."""
-    from newsprov.validation import validate_export
+def validate_staged_export(directory: Path, out: Path) -> None:
+    """Run the Great Expectations suites and write their report beside ``out``; an export
+    that fails is not published."""
+    from newsprov.annotations import write_atomic
+    from newsprov.validation import REPORT, validate_export
 
-    report = validate_export(directory)
+    report = dataclasses.replace(validate_export(directory), directory=out)  # its future name
+    write_atomic(out.parent / REPORT, report.markdown())
     if not report.success:
         raise click.ClickException(
-            f"the export fails its expectations; nothing was published\n{report.summary()}")
+            f"the export fails its expectations; nothing was published\n{report.summary()}"
+            f"\nreport: {out.parent / REPORT}")
 
 
 def summarise(manifest: Mapping[str, Any]) -> str:
