@@ -12,7 +12,6 @@ validated, and only then swapped in; a failure leaves the previous export untouc
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import gc
 import hashlib
 import json
@@ -20,7 +19,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +30,13 @@ import pyarrow.parquet as pq
 from tqdm import tqdm
 
 from newsprov import schema
-from newsprov.annotations import GOLD_DIR, AnnotationFile, AnnotationSet, empty_annotations
+from newsprov.annotations import (
+    GOLD_DIR,
+    AnnotationFile,
+    AnnotationSet,
+    empty_annotations,
+    write_atomic,
+)
 from newsprov.corpus import CorpusOnDisk, Document, check_derivation, read_json
 from newsprov.datasheet import update_docs
 from newsprov.errors import InputError
@@ -316,10 +321,9 @@ def split_rule(corpus: Mapping[str, Document], plan: Mapping[str, str],
 def validate_staged_export(directory: Path, out: Path) -> None:
     """Run the Great Expectations suites and write their report beside ``out``; an export
     that fails is not published."""
-    from newsprov.annotations import write_atomic
-    from newsprov.validation import REPORT, validate_export
+    from newsprov.validation import REPORT, validate_export  # GX: only when validating
 
-    report = dataclasses.replace(validate_export(directory), directory=out)  # its future name
+    report = replace(validate_export(directory), directory=out)  # its future name
     write_atomic(out.parent / REPORT, report.markdown())
     if not report.success:
         raise click.ClickException(
