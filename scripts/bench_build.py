@@ -21,8 +21,10 @@ run on it, each in a fresh subprocess so that its peak resident memory (VmHWM) i
 Times are wall-clock seconds of the measured part (imports and interpreter start-up left
 out); MB/s is megabytes of corpus input (text, metadata and annotation files) per second.
 The floor's and the build's tables are compared row by row, and every variant must write the
-same number of rows per table. The results go to ``--results`` (JSON) and stdout (a
-Markdown table for the README).
+same number of rows per table. The results go to ``--results`` (JSON), rewritten after every
+variant so that a long run stopped midway keeps what it measured; runs of other sizes already
+in that file are kept, so the sizes can be run one at a time on the same machine. The
+Markdown table of every run in it (for the README) goes to stdout.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -45,7 +48,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from newsprov import schema
-from newsprov.annotations import GOLD_DIR, empty_annotations
+from newsprov.annotations import GOLD_DIR, empty_annotations, write_atomic
 from newsprov.corpus import CorpusOnDisk, read_json
 from newsprov.export import (
     BATCH_DOCUMENTS,
@@ -263,8 +266,10 @@ def walk_files(directory: Path) -> Iterator[os.DirEntry]:
                 yield entry
 
 
-def bench_size(documents: int, workdir: Path, jobs: int, variants: tuple[str, ...] = VARIANTS
-               ) -> dict[str, Any]:
+def bench_size(documents: int, workdir: Path, jobs: int, variants: tuple[str, ...],
+               report: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
+    """Generate a corpus of ``documents``, run ``variants`` on it and return the run;
+    ``report`` gets the run so far after every variant."""
     corpus = workdir / f"corpus-{documents}"
     shutil.rmtree(corpus, ignore_errors=True)
     started = time.perf_counter()
@@ -278,6 +283,16 @@ def bench_size(documents: int, workdir: Path, jobs: int, variants: tuple[str, ..
         return workdir / f"out-{documents}-{name}" / "data"
 
     results: dict[str, Any] = {}
+    reporting = threading.Lock()             # with --jobs 2, two sequences finish variants
+
+    def summary() -> dict[str, Any]:
+        written = [results[v]["rows"] for v in ("build", "floor", "datasets") if v in results]
+        if "build" in results:
+            size["rows"] = results["build"]["rows"]
+            written.append(results["build"]["manifest_rows"])
+        size["rows_match"] = all(rows == written[0] for rows in written)
+        return {**size, "jobs": jobs, "variants": {name: results[name] for name in VARIANTS
+                                                   if name in results}}
 
     def run(sequence: tuple[str, ...]) -> None:
         for variant in (v for v in sequence if v in variants):
@@ -285,32 +300,28 @@ def bench_size(documents: int, workdir: Path, jobs: int, variants: tuple[str, ..
                 shutil.rmtree(output(variant).parent, ignore_errors=True)
                 output(variant).parent.mkdir(parents=True)
             load = os.getloadavg()[0]
-            results[variant] = {**measure(variant, corpus, output(variant)),
-                                "load_average": [load, os.getloadavg()[0]]}
-            print(f"[{documents}] {variant}: {results[variant]['seconds']:.1f} s, "
-                  f"{results[variant]['peak_rss_mb']:.0f} MB", file=sys.stderr, flush=True)
+            result = {**measure(variant, corpus, output(variant)),
+                      "load_average": [load, os.getloadavg()[0]]}
+            result["documents_per_second"] = documents / result["seconds"]
+            result["mb_per_second"] = size["input_mb"] / result["seconds"]
+            print(f"[{documents}] {variant}: {result['seconds']:.1f} s, "
+                  f"{result['peak_rss_mb']:.0f} MB", file=sys.stderr, flush=True)
             if variant == "floor" and "build" in variants:
                 size["floor_equals_build"] = same_rows(output("build"), output("floor"))
             for name in DONE_WITH.get(variant, ()):
                 size[f"{name}_output_mb"] = sum(
                     f.stat().st_size for f in walk_files(output(name))) / 1e6
                 shutil.rmtree(output(name).parent)
+            with reporting:
+                results[variant] = result
+                report(summary())
 
     with ThreadPoolExecutor(jobs) as pool:
         list(pool.map(run, SEQUENCES))
     for leftover in workdir.glob(f"out-{documents}-*"):   # a subset of variants ran
         shutil.rmtree(leftover)
     shutil.rmtree(corpus)
-    written = [results[v]["rows"] for v in ("build", "floor", "datasets") if v in results]
-    if "build" in results:
-        size["rows"] = results["build"]["rows"]
-        written.append(results["build"]["manifest_rows"])
-    size["rows_match"] = all(rows == written[0] for rows in written)
-    for result in results.values():
-        result["documents_per_second"] = documents / result["seconds"]
-        result["mb_per_second"] = size["input_mb"] / result["seconds"]
-    return {**size, "jobs": jobs, "variants": {name: results[name] for name in VARIANTS
-                                               if name in results}}
+    return summary()
 
 
 def markdown(runs: list[dict[str, Any]]) -> str:
@@ -358,11 +369,28 @@ def main() -> None:
         return
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="newsprov-bench."))
     workdir.mkdir(parents=True, exist_ok=True)
-    runs = [bench_size(size, workdir, args.jobs, tuple(args.variants)) for size in args.sizes]
-    results = {"machine": machine(), "runs": runs}
-    if args.results:
-        args.results.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    print(markdown(runs))
+    runs = earlier_runs(args.results, args.sizes) if args.results else []
+
+    def save(run: dict[str, Any]) -> None:
+        if args.results:
+            ordered = sorted([*runs, run], key=lambda r: r["documents"])
+            results = {"machine": machine(), "runs": ordered}
+            write_atomic(args.results, json.dumps(results, indent=2) + "\n")
+
+    for size in args.sizes:
+        runs.append(bench_size(size, workdir, args.jobs, tuple(args.variants), save))
+    print(markdown(sorted(runs, key=lambda r: r["documents"])))
+
+
+def earlier_runs(path: Path, sizes: list[int]) -> list[dict[str, Any]]:
+    """The runs of other sizes in an existing results file, if made on this machine."""
+    if not path.exists():
+        return []
+    earlier = json.loads(path.read_text(encoding="utf-8"))
+    if earlier["machine"] != machine():
+        raise SystemExit(f"{path}: measured on another machine ({earlier['machine']}); "
+                         "give another --results file")
+    return [run for run in earlier["runs"] if run["documents"] not in sizes]
 
 
 if __name__ == "__main__":

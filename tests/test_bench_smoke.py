@@ -15,7 +15,8 @@ from newsprov.corpus import load_corpus
 
 SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
 sys.path.insert(0, str(SCRIPTS))
-from synth_corpus import STORY_SIZE, generate  # noqa: E402  (a script, not a package module)
+from bench_build import earlier_runs, machine  # noqa: E402  (scripts, not package modules)
+from synth_corpus import STORY_SIZE, generate  # noqa: E402
 
 SMOKE_DOCUMENTS = 10_000
 
@@ -44,12 +45,16 @@ def test_generator_refuses_to_write_into_the_repository(repo: Path) -> None:
 
 def test_benchmark_runs_end_to_end(tmp_path: Path) -> None:
     results = tmp_path / "results.json"
+    # A run of another size from an earlier invocation on this machine is kept.
+    earlier = {"documents": 7, "variants": {}}
+    results.write_text(json.dumps({"machine": machine(), "runs": [earlier]}))
     run = subprocess.run(
         [sys.executable, str(SCRIPTS / "bench_build.py"), "--sizes", str(SMOKE_DOCUMENTS),
          "--workdir", str(tmp_path / "work"), "--results", str(results), "--jobs", "2"],
         capture_output=True, text=True, check=False)
     assert run.returncode == 0, run.stderr[-3000:]
-    [size] = json.loads(results.read_text())["runs"]
+    kept, size = json.loads(results.read_text())["runs"]
+    assert kept == earlier
     variants = size["variants"]
     assert set(variants) == {"build", "validate", "build+validate", "floor", "datasets"}
     assert size["rows"]["documents"] == SMOKE_DOCUMENTS
@@ -63,3 +68,10 @@ def test_benchmark_runs_end_to_end(tmp_path: Path) -> None:
         assert result["seconds"] > 0 and result["peak_rss_mb"] > 0
     assert f"| {SMOKE_DOCUMENTS:,} | build |" in run.stdout
     assert not list((tmp_path / "work").iterdir()), "the benchmark leaves its scratch files"
+
+
+def test_results_of_another_machine_are_not_mixed_in(tmp_path: Path) -> None:
+    results = tmp_path / "results.json"
+    results.write_text(json.dumps({"machine": {**machine(), "cores": 64}, "runs": []}))
+    with pytest.raises(SystemExit, match="measured on another machine"):
+        earlier_runs(results, [10_000])
