@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from newsprov.agreement import AGREEMENT_FILE, agreement_report, categorical_agreement
 from newsprov.cli import main
 from newsprov.corpus import Document
-from newsprov.evaluation import AGREEMENT_FILE, agreement_report, categorical_agreement
 
 SOURCE = "Alpha met Beta in Hanoi on Monday."   # 7 tokens
 DERIVED = "Alpha rose. Beta fell. Gamma won."   # 6 tokens, 3 claim units

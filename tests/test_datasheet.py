@@ -8,6 +8,7 @@ from collections import Counter
 from pathlib import Path
 
 from newsprov import schema
+from newsprov.agreement import AGREEMENT_FILE, agreement_report
 from newsprov.annotations import (
     GOLD_DIR,
     PASSES_DIR,
@@ -27,7 +28,7 @@ from newsprov.datasheet import (
     render_version_history,
     section_body,
 )
-from newsprov.evaluation import AGREEMENT_FILE, agreement_report, write_json
+from newsprov.evaluation import write_json
 from newsprov.export import MANIFEST, build
 
 # The questions of "Datasheets for Datasets" (Gebru et al.), by a phrase of each.

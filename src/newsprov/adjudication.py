@@ -9,7 +9,7 @@ text and the order of its lists come from the first annotator, in the order give
 it. Everything else is a dispute, listed in the report with who made it; the adjudicator
 settles disputes by editing the gold file. Gold ids are renumbered in text order, and every
 gold record says it was adjudicated, by whom and when. Agreement is
-``evaluation.agreement_report`` for every pair of annotators.
+``newsprov.agreement.agreement_report`` for every pair of annotators.
 """
 
 from __future__ import annotations
@@ -194,8 +194,8 @@ def _depth(corpus: Mapping[str, Document], doc_id: str) -> int:
 
 def agreement(passes: Mapping[str, Mapping[str, AnnotationFile]],
               corpus: Mapping[str, Document]) -> list[dict[str, Any]]:
-    """``evaluation.agreement_report`` of every pair of annotators."""
-    from newsprov.evaluation import agreement_report
+    """``newsprov.agreement.agreement_report`` of every pair of annotators."""
+    from newsprov.agreement import agreement_report
 
     reports = []
     for name_a, name_b in itertools.combinations(passes, 2):
@@ -223,7 +223,8 @@ def adjudicate_command(root: Path, pass_dirs: tuple[Path, ...], out: Path, adjud
                        date: str, report: Path, replace: bool) -> None:
     """Merge the annotation sets PASS_DIRS (two or more, in order of preference for free
     text) into gold files; write the disputes and the pairwise agreement to --report."""
-    from newsprov.evaluation import AGREEMENT_HEADER, agreement_rows, markdown_table, write_json
+    from newsprov.agreement import AGREEMENT_HEADER, agreement_rows
+    from newsprov.evaluation import markdown_table, write_json
 
     if len(pass_dirs) < 2:
         raise click.UsageError("adjudication needs two or more annotation sets")

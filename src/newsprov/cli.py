@@ -37,7 +37,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
                  "Score predictions against the gold of a split of the released Parquet."),
     "baselines": ("newsprov.baselines", "baselines_command",
                   "Write and score every baseline's predictions; update the README table."),
-    "agreement": ("newsprov.evaluation", "agreement_command",
+    "agreement": ("newsprov.agreement", "agreement_command",
                   "Agreement of two annotation passes: span F1, kappa and alpha, as JSON."),
     "validate": ("newsprov.validation", "validate_command",
                  "Run the Great Expectations suites on an export; exit 1 on any failure."),

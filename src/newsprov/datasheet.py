@@ -298,8 +298,8 @@ def render_provenance(data_dir: Path, manifest: dict) -> str:
 
 
 def render_agreement(root: Path) -> str:
-    """The headline figures of ``newsprov agreement``'s JSON (the evaluation module's rows)."""
-    from newsprov.evaluation import AGREEMENT_FILE, AGREEMENT_HEADER, agreement_rows
+    """The headline figures of ``newsprov agreement``'s JSON (the agreement module's rows)."""
+    from newsprov.agreement import AGREEMENT_FILE, AGREEMENT_HEADER, agreement_rows
 
     path = root / AGREEMENT_FILE
     if not path.is_file():
