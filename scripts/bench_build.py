@@ -267,14 +267,21 @@ def walk_files(directory: Path) -> Iterator[os.DirEntry]:
 
 
 def bench_size(documents: int, workdir: Path, jobs: int, variants: tuple[str, ...],
-               report: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
-    """Generate a corpus of ``documents``, run ``variants`` on it and return the run;
-    ``report`` gets the run so far after every variant."""
+               report: Callable[[dict[str, Any]], None], keep_corpus: bool = False
+               ) -> dict[str, Any]:
+    """Generate a corpus of ``documents`` (or, with ``keep_corpus``, reuse one a run kept),
+    run ``variants`` on it and return the run; ``report`` gets the run so far after every
+    variant."""
     corpus = workdir / f"corpus-{documents}"
-    shutil.rmtree(corpus, ignore_errors=True)
-    started = time.perf_counter()
-    generate(corpus, documents)
-    size = {"documents": documents, "generate_seconds": time.perf_counter() - started,
+    generate_seconds = None
+    if not (keep_corpus and corpus.is_dir()):
+        partial = corpus.with_name(corpus.name + ".partial")  # renamed once complete
+        shutil.rmtree(partial, ignore_errors=True)
+        started = time.perf_counter()
+        generate(partial, documents)
+        generate_seconds = time.perf_counter() - started
+        partial.rename(corpus)
+    size = {"documents": documents, "generate_seconds": generate_seconds,
             "input_mb": corpus_bytes(corpus) / 1e6}
     print(f"[{documents}] corpus: {size['input_mb']:.0f} MB", file=sys.stderr, flush=True)
 
@@ -290,7 +297,8 @@ def bench_size(documents: int, workdir: Path, jobs: int, variants: tuple[str, ..
         if "build" in results:
             size["rows"] = results["build"]["rows"]
             written.append(results["build"]["manifest_rows"])
-        size["rows_match"] = all(rows == written[0] for rows in written)
+        size["rows_match"] = all(rows == written[0] for rows in written) and all(
+            rows["documents"] == documents for rows in written)
         return {**size, "jobs": jobs, "variants": {name: results[name] for name in VARIANTS
                                                    if name in results}}
 
@@ -320,7 +328,8 @@ def bench_size(documents: int, workdir: Path, jobs: int, variants: tuple[str, ..
         list(pool.map(run, SEQUENCES))
     for leftover in workdir.glob(f"out-{documents}-*"):   # a subset of variants ran
         shutil.rmtree(leftover)
-    shutil.rmtree(corpus)
+    if not keep_corpus:
+        shutil.rmtree(corpus)
     return summary()
 
 
@@ -360,6 +369,8 @@ def main() -> None:
                         help="2: run the variant sequences side by side (timings disturbed)")
     parser.add_argument("--variants", nargs="+", choices=VARIANTS, default=list(VARIANTS),
                         help="run only these (validate needs build)")
+    parser.add_argument("--keep-corpus", action="store_true",
+                        help="reuse the workdir's corpus of a size if there, and keep it")
     parser.add_argument("--variant", choices=VARIANTS, help=argparse.SUPPRESS)
     parser.add_argument("--corpus", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
@@ -378,7 +389,8 @@ def main() -> None:
             write_atomic(args.results, json.dumps(results, indent=2) + "\n")
 
     for size in args.sizes:
-        runs.append(bench_size(size, workdir, args.jobs, tuple(args.variants), save))
+        runs.append(bench_size(size, workdir, args.jobs, tuple(args.variants), save,
+                               args.keep_corpus))
     print(markdown(sorted(runs, key=lambda r: r["documents"])))
 
 
