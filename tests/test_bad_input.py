@@ -123,6 +123,11 @@ CASES: dict[str, tuple[Callable[[Path], None], str, str | None, str]] = {
         lambda r: edit_json(gold_file(r, REWRITE),
                             lambda d: d["claims"][0].update(id=f"{ORIGINAL}:m1")),
         f"{REWRITE}.json", f"{ORIGINAL}:m1", "duplicate id: also used in"),
+    "file-of-no-document": (
+        lambda r: gold_file(r, "ghost").write_text(json.dumps(
+            {**json.loads(gold_file(r, ORIGINAL).read_text(encoding="utf-8")),
+             "doc_id": "ghost"}), encoding="utf-8"),
+        "ghost.json", None, "doc_id 'ghost' is not a corpus document"),
     "dangling-argument": (
         lambda r: edit_json(gold_file(r, ORIGINAL),
                             lambda d: d["events"][0]["arguments"][0].update(mention_id="x")),

@@ -19,10 +19,9 @@ from typing import Any, Literal
 
 import msgspec
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from newsprov import schema
-from newsprov.corpus import Document, is_iso639_1, read_json, sorted_names
+from newsprov.corpus import Document, is_iso639_1, read_json
 from newsprov.errors import InputError
 
 ANNOTATIONS_DIR = Path("annotations")
@@ -326,11 +325,12 @@ class AnnotationSet:
             first, second = sorted((first, path))
             raise InputError(second, record_id, f"duplicate id: also used in {first}")
 
-    def files_without_document(self, document_ids: pa.BinaryArray) -> list[Path]:
-        """Files whose name is not in ``document_ids`` (UTF-8): each one fails its check."""
-        stems = sorted_names(_json_file_stems(self.directory))
-        unknown = stems.filter(pc.invert(pc.is_in(stems, value_set=document_ids)))
-        return [self.path(os.fsdecode(stem)) for stem in unknown.to_pylist()]
+    def files_without_document(self, documents: Path) -> list[Path]:
+        """Files whose name is not a document folder in ``documents``: each one fails its
+        check. One stat per file: no second list of every name in memory."""
+        folders = os.fsencode(documents)
+        return sorted(self.path(os.fsdecode(stem)) for stem in _json_file_stems(self.directory)
+                      if stem.startswith(b".") or not os.path.isdir(os.path.join(folders, stem)))
 
 
 # What a reference into another file of a set needs: the file's doc_id and record ids.

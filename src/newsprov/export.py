@@ -250,7 +250,7 @@ def build(root: Path, out: Path | None = None, *, validate: bool = True) -> dict
     gold_dir = root / GOLD_DIR
     gold = AnnotationSet(gold_dir, corpus) if gold_dir.is_dir() else None
     if gold is not None:
-        for path in gold.files_without_document(corpus.ids):
+        for path in gold.files_without_document(corpus.directory):
             gold.check(path)                  # raises: a file of no document cannot pass
     split_of = split_rule(corpus, read_split_plan(root / SPLIT_PLAN), released_splits(out))
     out.parent.mkdir(parents=True, exist_ok=True)
