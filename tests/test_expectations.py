@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
-from newsprov import schema
+from newsprov import schema, validation
 from newsprov.annotations import GOLD_DIR, write_annotation_file
 from newsprov.cli import main
 from newsprov.corpus import Document, load_corpus, text_sha256, write_document
@@ -520,3 +520,28 @@ def test_report_lists_every_expectation(repo: Path) -> None:
     assert isinstance(report, ValidationReport)
     table_rows = [line for line in report.markdown().splitlines() if line.startswith("| ")]
     assert len(table_rows) == 2 + len(report.outcomes)
+
+
+def test_spill_reads_back_every_row_once_with_equal_keys_together(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rows flushed in many pieces come back whole: each key's rows of both streams in one
+    group, in the order they were added."""
+    monkeypatch.setattr(validation, "SPILL_FLUSH_BYTES", 1)  # every add is cut into buckets
+    monkeypatch.setattr(validation, "POOL_ROWS", 1)          # every bucket is its own group
+    spill = validation.Spill(tmp_path, rows=40 * validation.SPILL_BUCKET_ROWS)
+    keys = [f"doc-{row % 97}" for row in range(3_000)]
+    for start in range(0, 3_000, 250):
+        chunk = range(start, start + 250)
+        spill.add("records", "doc_id", pa.table({"doc_id": [keys[r] for r in chunk],
+                                                 "row": list(chunk)}))
+        spill.add("documents", "id", pa.table({"id": [f"doc-{r % 97}" for r in chunk[:5]]}))
+    groups = [(records.to_pylist(), [] if documents is None else documents["id"].to_pylist())
+              for records, documents in spill.buckets("records", "documents")
+              if records is not None]
+    assert len(groups) > 10                                   # the keys were spread
+    assert sorted(row["row"] for rows, _ in groups for row in rows) == list(range(3_000))
+    for rows, document_ids in groups:
+        assert [row["row"] for row in rows] == sorted(row["row"] for row in rows)
+        assert {row["doc_id"] for row in rows} >= set(document_ids)
+    key_groups = [{row["doc_id"] for row in rows} for rows, _ in groups]
+    assert sum(len(group) for group in key_groups) == len(set(keys))  # no key in two groups

@@ -194,8 +194,7 @@ class CorpusOnDisk(Mapping[str, Document]):
         if not isinstance(doc_id, str):
             return False
         name = os.fsencode(doc_id)
-        index = bisect.bisect_left(self.ids, name, key=lambda scalar: scalar.as_py())
-        return index < len(self.ids) and self.ids[index].as_py() == name
+        return len(sorted_range(self.ids, name, name)) > 0
 
     def __iter__(self) -> Iterator[str]:
         for start in range(0, len(self.ids), 4096):
@@ -218,6 +217,15 @@ def sorted_names(names: Iterable[bytes]) -> pa.LargeBinaryArray:
     unsorted = pa.LargeBinaryArray.from_buffers(
         pa.large_binary(), len(offsets) - 1, [None, pa.py_buffer(offsets), pa.py_buffer(data)])
     return unsorted.take(pc.array_sort_indices(unsorted))
+
+
+def sorted_range(values: pa.Array, low: Any, high: Any) -> pa.Array:
+    """The slice of a sorted Arrow array whose values lie between ``low`` and ``high``
+    (Python values, both included), found by bisection."""
+    def key(scalar: pa.Scalar) -> Any:
+        return scalar.as_py()
+    start = bisect.bisect_left(values, low, key=key)
+    return values.slice(start, bisect.bisect_right(values, high, lo=start, key=key) - start)
 
 
 def document_folders(directory: Path) -> Iterator[bytes]:

@@ -27,6 +27,7 @@ import pyarrow.parquet as pq
 
 from newsprov import schema
 from newsprov.annotations import write_atomic
+from newsprov.corpus import sorted_range
 from newsprov.expectations import (
     DATE_COLUMNS,
     DOCUMENT_COLUMNS,
@@ -45,6 +46,7 @@ REPORT = Path("reports") / "validation.md"  # beside the export folder; a build 
 BATCH_ROWS = {"documents": 500}  # documents carry their text and all their records
 DEFAULT_BATCH_ROWS = 50_000
 SPILL_BUCKET_ROWS = 500_000  # about the rows of a spill bucket, checked in one piece
+SPILL_FLUSH_BYTES = 8 << 20  # rows of a stream gathered before they are cut into buckets
 MIN_SPILL_BUCKETS = 16
 NOT_A_DATE = "not a YYYY-MM-DD date"
 SPAN_COLUMNS = ("start", "end", "text")
@@ -258,7 +260,9 @@ class Spill:
     the rows of several streams with equal keys are read back together, one bucket at a
     time: cross-document checks in bounded memory (a hash join, or a uniqueness check, per
     bucket). IPC streams keep nothing per written batch (a Parquet writer keeps every row
-    group's metadata until it closes)."""
+    group's metadata until it closes). Rows are gathered up to ``SPILL_FLUSH_BYTES`` per
+    stream and then sorted by bucket, so that a batch costs the same whatever the number of
+    buckets (cutting each batch with one filter per bucket made validation quadratic)."""
 
     def __init__(self, directory: Path, rows: int) -> None:
         """``rows``: the most rows a stream will hold; a bucket holds about
@@ -267,24 +271,45 @@ class Spill:
         self.count = max(MIN_SPILL_BUCKETS, -(-rows // SPILL_BUCKET_ROWS))
         self.writers: dict[tuple[str, int],
                            tuple[pa.NativeFile, pa.ipc.RecordBatchStreamWriter]] = {}
+        self.pending: dict[str, tuple[str, list[pa.Table]]] = {}
 
     def add(self, stream: str, key: str, rows: pa.Table) -> None:
         if not rows.num_rows:
             return
+        _, tables = self.pending.setdefault(stream, (key, []))
+        tables.append(rows)
+        if sum(table.nbytes for table in tables) >= SPILL_FLUSH_BYTES:
+            self._flush(stream)
+
+    def _flush(self, stream: str) -> None:
+        key, tables = self.pending.pop(stream, ("", []))
+        if not tables:
+            return
+        rows = _concat(tables)
         buckets = _buckets(rows.column(key).combine_chunks(), self.count)
-        for bucket in np.unique(buckets):
-            if (stream, bucket) not in self.writers:
-                sink = pa.OSFile(str(self._path(stream, bucket)), "wb")
-                self.writers[(stream, bucket)] = sink, pa.ipc.new_stream(
-                    sink, rows.schema, options=pa.ipc.IpcWriteOptions(compression="lz4"))
-            writer = self.writers[(stream, bucket)][1]
-            writer.write_table(rows.filter(pa.array(buckets == bucket)))
+        order = np.argsort(buckets, kind="stable")  # rows keep their order in a bucket
+        rows = rows.take(pa.array(order))
+        bounds = np.searchsorted(buckets[order], np.arange(self.count + 1))
+        for bucket in np.flatnonzero(np.diff(bounds)):
+            start, stop = bounds[bucket], bounds[bucket + 1]
+            self._writer(stream, int(bucket), rows.schema).write_table(
+                rows.slice(start, stop - start))
+
+    def _writer(self, stream: str, bucket: int, schema_: pa.Schema
+                ) -> pa.ipc.RecordBatchStreamWriter:
+        if (stream, bucket) not in self.writers:
+            sink = pa.OSFile(str(self._path(stream, bucket)), "wb")
+            self.writers[(stream, bucket)] = sink, pa.ipc.new_stream(
+                sink, schema_, options=pa.ipc.IpcWriteOptions(compression="lz4"))
+        return self.writers[(stream, bucket)][1]
 
     def _path(self, stream: str, bucket: int) -> Path:
         return self.directory / f"{stream}-{bucket}.arrows"
 
     def buckets(self, *streams: str) -> Iterator[list[pa.Table | None]]:
         """The rows of each stream, a few whole buckets at a time (up to POOL_ROWS rows)."""
+        for stream in streams:
+            self._flush(stream)
         for key in [key for key in self.writers if key[0] in streams]:
             sink, writer = self.writers.pop(key)
             writer.close()
@@ -303,12 +328,13 @@ class Spill:
 
 @dataclass
 class State:
-    """What the checks across shards need: the documents' ids (in memory: one id per
-    document), fingerprints (constant size) and spilled streams (on disk)."""
+    """What the checks across shards need: the ids of the documents and of the sources of
+    derived ones (sorted Arrow arrays, about the bytes of the ids), fingerprints (constant
+    size) and spilled streams (on disk)."""
 
     today: dt.date
     spill: Spill
-    doc_ids: set[str] = field(default_factory=set)
+    doc_ids: pa.Array = field(default_factory=lambda: pa.array([], pa.string()))
     sources: pa.Array = field(default_factory=lambda: pa.array([], pa.string()))
     fingerprints: dict[tuple[str, str, str], Fingerprint] = field(
         default_factory=lambda: defaultdict(Fingerprint))
@@ -346,8 +372,23 @@ def check_corpus(runner: Runner, state: State, documents: list[Shard]) -> None:
     runner.validate("references", _references("documents.derived_from", derived["doc_id"],
                                               derived["doc_id"], derived["derived_from"],
                                               resolves))
-    state.doc_ids = set(doc_ids.drop_null().to_pylist())
-    state.sources = pc.unique(derived["derived_from"].combine_chunks())
+    state.doc_ids = _sorted(doc_ids.drop_null())
+    state.sources = _sorted(pc.unique(derived["derived_from"].combine_chunks()))
+
+
+def _sorted(values: pa.Array) -> pa.Array:
+    return values.take(pc.array_sort_indices(values))
+
+
+def _is_in_sorted(values: pa.Array, sorted_values: pa.Array) -> pa.Array:
+    """``pc.is_in`` against a large sorted array, looking only at its part between the least
+    and the greatest of ``values``: a batch holds a few consecutive documents, and a hash
+    table of the whole array for every batch made validation quadratic."""
+    least, greatest = pc.min_max(values).values()
+    if not least.is_valid:  # no values, or only nulls
+        return pc.is_in(values, value_set=sorted_values.slice(0, 0))
+    return pc.is_in(values, value_set=sorted_range(sorted_values, least.as_py(),
+                                                   greatest.as_py()))
 
 
 def check_documents_batch(runner: Runner, state: State, shard: Shard,
@@ -364,7 +405,7 @@ def check_documents_batch(runner: Runner, state: State, shard: Shard,
                                      pc.utf8_length(table.column("text")))
         runner.validate(frame.name, table)
     sources = pa.Table.from_batches([batch.select(["doc_id", "text"])]).filter(
-        pc.is_in(batch.column("doc_id"), value_set=state.sources, skip_nulls=True))
+        _is_in_sorted(batch.column("doc_id"), state.sources))
     state.spill.add("source texts", "doc_id", sources)
     check_nested_records(runner, state, batch)
 
@@ -434,7 +475,7 @@ def check_nested_records(runner: Runner, state: State, batch: pa.RecordBatch) ->
         "id": events.column("id").filter(linked),
         "target": events.column("source_event_id").filter(linked),
         "source": sources["events"].filter(linked)}))
-    of_sources = pc.is_in(events.column("doc_id"), value_set=state.sources, skip_nulls=True)
+    of_sources = _is_in_sorted(events.column("doc_id"), state.sources)
     state.spill.add("source events", "doc_id", pa.table(
         {"doc_id": events.column("doc_id"), "id": events.column("id")}).filter(of_sources))
     evidence_claims, evidence = _items(claims, "evidence")
@@ -452,7 +493,7 @@ def check_flat_batch(runner: Runner, state: State, shard: Shard, batch: pa.Recor
             table = table.append_column("file split", _constant(shard.split, batch.num_rows))
         runner.validate(frame.name, table)
     documents = pc.unique(batch.column("doc_id"))  # checked once per document, not record
-    known = pa.array([d in state.doc_ids for d in documents.to_pylist()], pa.bool_())
+    known = _is_in_sorted(documents, state.doc_ids)
     runner.validate("references", _references(
         f"{shard.table}.doc_id", documents, pa.nulls(len(documents), pa.string()), documents,
         known))
