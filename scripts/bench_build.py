@@ -201,7 +201,8 @@ def peak_rss_mb() -> float:
 
 
 def measure(variant: str, corpus: Path, out: Path) -> dict[str, Any]:
-    """Run one variant in a fresh interpreter; add its CPU time."""
+    """Run one variant in a fresh interpreter; add its CPU time (all of it, and the kernel's
+    part) and what it read from the disk (not the page cache)."""
     command = [sys.executable, __file__, "--variant", variant, "--corpus", str(corpus),
                "--out", str(out)]
     child = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
@@ -213,7 +214,8 @@ def measure(variant: str, corpus: Path, out: Path) -> dict[str, Any]:
         raise RuntimeError(f"{variant} failed with exit code {child.returncode}")
     line = next(line for line in output.splitlines() if line.startswith(RESULT_PREFIX))
     result = json.loads(line.removeprefix(RESULT_PREFIX))
-    return {**result, "cpu_seconds": usage.ru_utime + usage.ru_stime}
+    return {**result, "cpu_seconds": usage.ru_utime + usage.ru_stime,
+            "kernel_cpu_seconds": usage.ru_stime, "disk_read_mb": usage.ru_inblock * 512 / 1e6}
 
 
 def same_rows(first: Path, second: Path) -> bool:

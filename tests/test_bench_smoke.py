@@ -66,6 +66,8 @@ def test_benchmark_runs_end_to_end(tmp_path: Path) -> None:
     assert variants["validate"]["span_rows"] >= 1_000_000
     for result in variants.values():
         assert result["seconds"] > 0 and result["peak_rss_mb"] > 0
+        assert 0 <= result["kernel_cpu_seconds"] <= result["cpu_seconds"]
+        assert result["disk_read_mb"] >= 0
     assert f"| {SMOKE_DOCUMENTS:,} | build |" in run.stdout
     assert not list((tmp_path / "work").iterdir()), "the benchmark leaves its scratch files"
 
