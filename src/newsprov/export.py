@@ -49,6 +49,7 @@ CHANGELOG = Path("CHANGELOG.md")
 PARQUET_METADATA_KEY = b"newsprov"
 BATCH_DOCUMENTS = 256             # documents of a split converted and written at a time
 ROW_GROUP_ROWS = 50_000           # readers skip row groups by their statistics
+ROW_GROUP_BYTES = 2 << 20         # Arrow bytes of a writer's rows gathered for one row group
 SHARD_ROWS = {"documents": 20_000}  # documents carry the text: smaller shards
 DEFAULT_SHARD_ROWS = 1_000_000
 GC_ALLOCATIONS = 10_000           # see rare_garbage_collection
@@ -119,7 +120,13 @@ def flat_table(documents: pa.Table, kind: str) -> pa.Table:
 
 
 class ShardedWriter:
-    """Writes one table of one split as shards of at most ``shard_rows`` rows."""
+    """Writes one table of one split as shards of at most ``shard_rows`` rows.
+
+    Rows are gathered until they make a row group (``ROW_GROUP_ROWS`` rows or
+    ``ROW_GROUP_BYTES``): a Parquet writer keeps each row group's metadata (about 10 KB)
+    until the shard closes, and a batch of a sparse table (document flags: one row per
+    document) would otherwise make a row group of a few hundred rows, so that its shard's
+    metadata grew with the corpus."""
 
     def __init__(self, directory: Path, table: str, split: str, metadata: dict) -> None:
         self.directory = directory / table
@@ -132,8 +139,17 @@ class ShardedWriter:
         self.shards: list[tuple[Path, int]] = []
         self.writer: pq.ParquetWriter | None = None
         self.rows_in_shard = 0
+        self.gathered: list[pa.Table] = []
 
     def write(self, table: pa.Table) -> None:
+        self.gathered.append(table)
+        if sum(t.num_rows for t in self.gathered) >= ROW_GROUP_ROWS or \
+                sum(t.nbytes for t in self.gathered) >= ROW_GROUP_BYTES:
+            self._write_gathered()
+
+    def _write_gathered(self) -> None:
+        table = pa.concat_tables(self.gathered).combine_chunks()
+        self.gathered = []
         while table.num_rows:
             if self.writer is None or self.rows_in_shard >= self.shard_rows:
                 self._open_shard()
@@ -160,6 +176,8 @@ class ShardedWriter:
 
     def close(self) -> list[dict]:
         """Close, name the shards ``-NNNNN-of-MMMMM`` and describe them for the manifest."""
+        if self.gathered:
+            self._write_gathered()
         self._close_shard()
         entries = []
         for index, (partial, rows) in enumerate(self.shards):
