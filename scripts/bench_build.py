@@ -24,7 +24,11 @@ The floor's and the build's tables are compared row by row, and every variant mu
 same number of rows per table. The results go to ``--results`` (JSON), rewritten after every
 variant so that a long run stopped midway keeps what it measured; runs of other sizes already
 in that file are kept, so the sizes can be run one at a time on the same machine. The
-Markdown table of every run in it (for the README) goes to stdout.
+Markdown table of every run in it goes to stdout, and
+
+    python scripts/bench_build.py --results scripts/bench_build.results.json --readme README.md
+
+writes that table into the README's generated ``benchmark`` section, running nothing.
 """
 
 from __future__ import annotations
@@ -50,6 +54,7 @@ import pyarrow.parquet as pq
 from newsprov import schema
 from newsprov.annotations import GOLD_DIR, empty_annotations, write_atomic
 from newsprov.corpus import CorpusOnDisk, read_json
+from newsprov.datasheet import replace_section
 from newsprov.export import (
     BATCH_DOCUMENTS,
     ROW_GROUP_ROWS,
@@ -71,6 +76,7 @@ SEQUENCES = (("build", "validate", "floor"), ("build+validate", "datasets"))
 DONE_WITH = {"floor": ("build", "floor"), "build+validate": ("build+validate",),
              "datasets": ("datasets",)}
 RESULT_PREFIX = "RESULT "
+README_SECTION = "benchmark"
 
 
 # ------------------------------------------------------------------ variants (in the child)
@@ -296,13 +302,13 @@ def bench_size(documents: int, workdir: Path, jobs: int, variants: tuple[str, ..
 
     def summary() -> dict[str, Any]:
         written = [results[v]["rows"] for v in ("build", "floor", "datasets") if v in results]
-        if "build" in results:
-            size["rows"] = results["build"]["rows"]
+        built = {"rows": results["build"]["rows"]} if "build" in results else {}
+        if built:
             written.append(results["build"]["manifest_rows"])
-        size["rows_match"] = all(rows == written[0] for rows in written) and all(
+        rows_match = all(rows == written[0] for rows in written) and all(
             rows["documents"] == documents for rows in written)
-        return {**size, "jobs": jobs, "variants": {name: results[name] for name in VARIANTS
-                                                   if name in results}}
+        return {**size, **built, "rows_match": rows_match, "jobs": jobs,
+                "variants": {name: results[name] for name in VARIANTS if name in results}}
 
     def run(sequence: tuple[str, ...]) -> None:
         for variant in (v for v in sequence if v in variants):
@@ -336,7 +342,7 @@ def bench_size(documents: int, workdir: Path, jobs: int, variants: tuple[str, ..
 
 
 def markdown(runs: list[dict[str, Any]]) -> str:
-    lines = ["| documents | variant | docs/s | MB/s | peak RSS (MB) | vs floor | vs datasets |",
+    lines = ["| documents | variant | docs/s | MB/s | peak RSS (MiB) | vs floor | vs datasets |",
              "|---:|---|---:|---:|---:|---:|---:|"]
     for run in runs:
         variants = run["variants"]
@@ -348,6 +354,11 @@ def markdown(runs: list[dict[str, Any]]) -> str:
                 f"{ratio(speed, variants.get('floor'))} | "
                 f"{ratio(speed, variants.get('datasets'))} |")
     return "\n".join(lines)
+
+
+def readme_table(results: Path) -> str:
+    """The body of the README's benchmark section: the table of every run in ``results``."""
+    return markdown(json.loads(results.read_text(encoding="utf-8"))["runs"]) + "\n"
 
 
 def ratio(speed: float, reference: dict[str, Any] | None) -> str:
@@ -373,12 +384,21 @@ def main() -> None:
                         help="run only these (validate needs build)")
     parser.add_argument("--keep-corpus", action="store_true",
                         help="reuse the workdir's corpus of a size if there, and keep it")
+    parser.add_argument("--readme", type=Path,
+                        help="write the table of --results into this README and run nothing")
     parser.add_argument("--variant", choices=VARIANTS, help=argparse.SUPPRESS)
     parser.add_argument("--corpus", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.variant:
         run_variant(args.variant, args.corpus, args.out)
+        return
+    if args.readme:
+        if not args.results:
+            parser.error("--readme needs --results")
+        text = args.readme.read_text(encoding="utf-8")
+        write_atomic(args.readme, replace_section(text, README_SECTION,
+                                                  readme_table(args.results)))
         return
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="newsprov-bench."))
     workdir.mkdir(parents=True, exist_ok=True)

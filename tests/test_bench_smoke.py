@@ -12,13 +12,16 @@ import pytest
 from newsprov import schema
 from newsprov.annotations import GOLD_DIR, load_annotation_set
 from newsprov.corpus import load_corpus
+from newsprov.datasheet import replace_section, section_body
 
 SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
 sys.path.insert(0, str(SCRIPTS))
-from bench_build import earlier_runs, machine  # noqa: E402  (scripts, not package modules)
+from bench_build import README_SECTION, earlier_runs, machine, readme_table  # noqa: E402  (scripts, not package modules)
 from synth_corpus import STORY_SIZE, generate  # noqa: E402
 
 SMOKE_DOCUMENTS = 10_000
+README = SCRIPTS.parent / "README.md"
+RESULTS = SCRIPTS / "bench_build.results.json"
 
 
 def test_synthetic_corpus_passes_every_check_and_says_it_is_synthetic(tmp_path: Path) -> None:
@@ -77,3 +80,19 @@ def test_results_of_another_machine_are_not_mixed_in(tmp_path: Path) -> None:
     results.write_text(json.dumps({"machine": {**machine(), "cores": 64}, "runs": []}))
     with pytest.raises(SystemExit, match="measured on another machine"):
         earlier_runs(results, [10_000])
+
+
+def test_readme_table_is_the_table_of_the_results_file() -> None:
+    readme = README.read_text(encoding="utf-8")
+    assert section_body(readme, README_SECTION) == readme_table(RESULTS), \
+        "the README's benchmark table is stale: run bench_build.py --results ... --readme"
+
+
+def test_readme_option_rewrites_a_stale_table(tmp_path: Path) -> None:
+    stale = tmp_path / "README.md"
+    text = README.read_text(encoding="utf-8")
+    stale.write_text(replace_section(text, README_SECTION, "| stale |\n"), encoding="utf-8")
+    subprocess.run([sys.executable, str(SCRIPTS / "bench_build.py"), "--results", str(RESULTS),
+                    "--readme", str(stale)], check=True)
+    assert stale.read_text(encoding="utf-8") == replace_section(
+        text, README_SECTION, readme_table(RESULTS))
