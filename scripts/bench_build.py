@@ -22,8 +22,10 @@ Times are wall-clock seconds of the measured part (imports and interpreter start
 out); MB/s is megabytes of corpus input (text, metadata and annotation files) per second.
 The floor's and the build's tables are compared row by row, and every variant must write the
 same number of rows per table. The results go to ``--results`` (JSON), rewritten after every
-variant so that a long run stopped midway keeps what it measured; runs of other sizes already
-in that file are kept, so the sizes can be run one at a time on the same machine. The
+variant so that a long run stopped midway keeps what it measured; the runs already in that
+file are kept unless this run repeats one (same size, same variants), so the sizes, or the
+variants of a size too long to run together, can be run one at a time on the same machine;
+each run records when it started, and its ratios are between its own variants. The
 Markdown table of every run in it goes to stdout, and
 
     python scripts/bench_build.py --results scripts/bench_build.results.json --readme README.md
@@ -45,6 +47,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -280,6 +283,7 @@ def bench_size(documents: int, workdir: Path, jobs: int, variants: tuple[str, ..
     """Generate a corpus of ``documents`` (or, with ``keep_corpus``, reuse one a run kept),
     run ``variants`` on it and return the run; ``report`` gets the run so far after every
     variant."""
+    started_at = datetime.now(UTC).strftime("%Y-%m-%d %H:%M")
     corpus = workdir / f"corpus-{documents}"
     generate_seconds = None
     if not (keep_corpus and corpus.is_dir()):
@@ -289,8 +293,8 @@ def bench_size(documents: int, workdir: Path, jobs: int, variants: tuple[str, ..
         generate(partial, documents)
         generate_seconds = time.perf_counter() - started
         partial.rename(corpus)
-    size = {"documents": documents, "generate_seconds": generate_seconds,
-            "input_mb": corpus_bytes(corpus) / 1e6}
+    size = {"documents": documents, "planned_variants": list(variants), "started": started_at,
+            "generate_seconds": generate_seconds, "input_mb": corpus_bytes(corpus) / 1e6}
     print(f"[{documents}] corpus: {size['input_mb']:.0f} MB", file=sys.stderr, flush=True)
 
     def output(variant: str) -> Path:                # validate reads the build's export
@@ -342,14 +346,15 @@ def bench_size(documents: int, workdir: Path, jobs: int, variants: tuple[str, ..
 
 
 def markdown(runs: list[dict[str, Any]]) -> str:
-    lines = ["| documents | variant | docs/s | MB/s | peak RSS (MiB) | vs floor | vs datasets |",
-             "|---:|---|---:|---:|---:|---:|---:|"]
+    lines = ["| documents | run started (UTC) | variant | docs/s | MB/s | peak RSS (MiB) "
+             "| vs floor | vs datasets |",
+             "|---:|---|---|---:|---:|---:|---:|---:|"]
     for run in runs:
         variants = run["variants"]
         for name, result in variants.items():
             speed = result["documents_per_second"]
             lines.append(
-                f"| {run['documents']:,} | {name} | {speed:,.0f} | "
+                f"| {run['documents']:,} | {run.get('started', '-')} | {name} | {speed:,.0f} | "
                 f"{result['mb_per_second']:.1f} | {result['peak_rss_mb']:.0f} | "
                 f"{ratio(speed, variants.get('floor'))} | "
                 f"{ratio(speed, variants.get('datasets'))} |")
@@ -402,29 +407,36 @@ def main() -> None:
         return
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="newsprov-bench."))
     workdir.mkdir(parents=True, exist_ok=True)
-    runs = earlier_runs(args.results, args.sizes) if args.results else []
+    variants = tuple(args.variants)
+    runs = earlier_runs(args.results, args.sizes, variants) if args.results else []
 
     def save(run: dict[str, Any]) -> None:
         if args.results:
-            ordered = sorted([*runs, run], key=lambda r: r["documents"])
+            ordered = sorted([*runs, run], key=run_order)
             results = {"machine": machine(), "runs": ordered}
             write_atomic(args.results, json.dumps(results, indent=2) + "\n")
 
     for size in args.sizes:
-        runs.append(bench_size(size, workdir, args.jobs, tuple(args.variants), save,
-                               args.keep_corpus))
-    print(markdown(sorted(runs, key=lambda r: r["documents"])))
+        runs.append(bench_size(size, workdir, args.jobs, variants, save, args.keep_corpus))
+    print(markdown(sorted(runs, key=run_order)))
 
 
-def earlier_runs(path: Path, sizes: list[int]) -> list[dict[str, Any]]:
-    """The runs of other sizes in an existing results file, if made on this machine."""
+def run_order(run: dict[str, Any]) -> tuple[int, str]:
+    return run["documents"], run.get("started", "")  # runs recorded before "started": first
+
+
+def earlier_runs(path: Path, sizes: list[int], variants: tuple[str, ...]
+                 ) -> list[dict[str, Any]]:
+    """The runs in an existing results file that a run of ``variants`` at ``sizes`` does not
+    repeat, if they were made on this machine."""
     if not path.exists():
         return []
     earlier = json.loads(path.read_text(encoding="utf-8"))
     if earlier["machine"] != machine():
         raise SystemExit(f"{path}: measured on another machine ({earlier['machine']}); "
                          "give another --results file")
-    return [run for run in earlier["runs"] if run["documents"] not in sizes]
+    return [run for run in earlier["runs"] if run["documents"] not in sizes
+            or set(run.get("planned_variants", run["variants"])) != set(variants)]
 
 
 if __name__ == "__main__":

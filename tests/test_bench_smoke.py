@@ -71,7 +71,7 @@ def test_benchmark_runs_end_to_end(tmp_path: Path) -> None:
         assert result["seconds"] > 0 and result["peak_rss_mb"] > 0
         assert 0 <= result["kernel_cpu_seconds"] <= result["cpu_seconds"]
         assert result["disk_read_mb"] >= 0
-    assert f"| {SMOKE_DOCUMENTS:,} | build |" in run.stdout
+    assert f"| {SMOKE_DOCUMENTS:,} | {size['started']} | build |" in run.stdout
     assert not list((tmp_path / "work").iterdir()), "the benchmark leaves its scratch files"
 
 
@@ -79,7 +79,24 @@ def test_results_of_another_machine_are_not_mixed_in(tmp_path: Path) -> None:
     results = tmp_path / "results.json"
     results.write_text(json.dumps({"machine": {**machine(), "cores": 64}, "runs": []}))
     with pytest.raises(SystemExit, match="measured on another machine"):
-        earlier_runs(results, [10_000])
+        earlier_runs(results, [10_000], ("build",))
+
+
+def test_a_run_replaces_only_the_run_it_repeats(tmp_path: Path) -> None:
+    """Variants of one size too long to run together are kept side by side, each run with
+    its own ratios; running the same variants again replaces the earlier run."""
+    results = tmp_path / "results.json"
+    build_validate = {"documents": 10, "planned_variants": ["build", "validate"],
+                      "variants": {}}
+    recorded_before_plans = {"documents": 10, "variants": {"build": {}, "floor": {}}}
+    other_size = {"documents": 7, "variants": {}}
+    results.write_text(json.dumps({"machine": machine(), "runs": [
+        build_validate, recorded_before_plans, other_size]}))
+    assert earlier_runs(results, [10], ("validate", "build")) == [
+        recorded_before_plans, other_size]
+    assert earlier_runs(results, [10], ("build", "floor")) == [build_validate, other_size]
+    assert earlier_runs(results, [10], ("build",)) == [
+        build_validate, recorded_before_plans, other_size]
 
 
 def test_readme_table_is_the_table_of_the_results_file() -> None:
