@@ -306,8 +306,9 @@ def bench_size(documents: int, workdir: Path, jobs: int, variants: tuple[str, ..
 
     def summary() -> dict[str, Any]:
         written = [results[v]["rows"] for v in ("build", "floor", "datasets") if v in results]
-        built = {"rows": results["build"]["rows"]} if "build" in results else {}
-        if built:
+        built = {}
+        if "build" in results:
+            built = {"rows": results["build"]["rows"]}
             written.append(results["build"]["manifest_rows"])
         rows_match = all(rows == written[0] for rows in written) and all(
             rows["documents"] == documents for rows in written)
