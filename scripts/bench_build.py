@@ -6,8 +6,8 @@
 For each size a synthetic corpus is generated (scripts/synth_corpus.py) and these variants
 run on it, each in a fresh subprocess so that its peak resident memory (VmHWM) is its own:
 
-- ``build``: ``newsprov.export.build(..., validate=False)``: read, check, write;
-- ``validate``: ``newsprov.validation.validate_export`` of that export, with the number of
+- ``build``: ``newsprov.build.export.build(..., validate=False)``: read, check, write;
+- ``validate``: ``newsprov.build.validation.validate_export`` of that export, with the number of
   span rows it checked (mentions, triggers, span flags, first occurrences, claims, evidence);
 - ``build+validate``: ``build(..., validate=True)``;
 - ``floor``: the same rows written with ``pyarrow.parquet`` from already-parsed Python
@@ -28,9 +28,9 @@ variants of a size too long to run together, can be run one at a time on the sam
 each run records when it started, and its ratios are between its own variants. The
 Markdown table of every run in it goes to stdout, and
 
-    python scripts/bench_build.py --results scripts/bench_build.results.json --readme README.md
+    python scripts/bench_build.py --results scripts/bench_build.results.json --readme docs/scale.md
 
-writes that table into the README's generated ``benchmark`` section, running nothing.
+writes that table into the generated ``benchmark`` section of docs/scale.md, running nothing.
 """
 
 from __future__ import annotations
@@ -54,11 +54,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from newsprov import schema
-from newsprov.annotations import GOLD_DIR, empty_annotations, write_atomic
-from newsprov.corpus import CorpusOnDisk, read_json
-from newsprov.datasheet import replace_section
-from newsprov.export import (
+from newsprov.build.export import (
     BATCH_DOCUMENTS,
     ROW_GROUP_ROWS,
     arrow_tables,
@@ -66,7 +62,12 @@ from newsprov.export import (
     document_row,
     split_rule,
 )
-from newsprov.splits import SPLIT_PLAN, read_split_plan
+from newsprov.core import schema
+from newsprov.core.files import read_json, replace_section, write_atomic
+from newsprov.core.layout import GOLD_DIR, SPLIT_PLAN
+from newsprov.store.annotations import empty_annotations
+from newsprov.store.corpus import CorpusOnDisk
+from newsprov.store.splits import read_split_plan
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from synth_corpus import generate  # a sibling script, not a package module
@@ -118,7 +119,7 @@ def run_build(corpus: Path, out: Path, validate: bool) -> dict[str, Any]:
 
 
 def run_validate(corpus: Path, out: Path) -> dict[str, Any]:
-    from newsprov.validation import validate_export
+    from newsprov.build.validation import validate_export
 
     started = time.perf_counter()
     report = validate_export(out)
@@ -363,7 +364,8 @@ def markdown(runs: list[dict[str, Any]]) -> str:
 
 
 def readme_table(results: Path) -> str:
-    """The body of the README's benchmark section: the table of every run in ``results``."""
+    """The body of the benchmark section of docs/scale.md: the table of every run in
+    ``results``."""
     return markdown(json.loads(results.read_text(encoding="utf-8"))["runs"]) + "\n"
 
 

@@ -7,4 +7,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh --with-label-studio
-exec python -m newsprov.lsserver "$@"
+exec python -m newsprov.cli.labelstudio_server "$@"

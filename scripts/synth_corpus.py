@@ -32,10 +32,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from newsprov.annotations import GOLD_DIR, empty_annotations, write_annotation_file
-from newsprov.corpus import DOCUMENTS_DIR, Document, text_sha256, write_document
-from newsprov.export import CHANGELOG, RELEASE_FILE
-from newsprov.splits import SPLIT_PLAN
+from newsprov.core.layout import CHANGELOG, DOCUMENTS_DIR, GOLD_DIR, RELEASE_FILE, SPLIT_PLAN
+from newsprov.store.annotations import empty_annotations, write_annotation_file
+from newsprov.store.corpus import Document, text_sha256, write_document
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 STORY_SIZE = 3                   # two original reports and a machine rewrite of the first

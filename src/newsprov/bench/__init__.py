@@ -1,0 +1,1 @@
+"""The benchmark layer: the scorer and the baselines. It imports the layers below it."""

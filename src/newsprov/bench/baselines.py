@@ -1,0 +1,304 @@
+"""Baselines of the benchmark: simple systems whose scores a real system should beat.
+
+Every baseline reads the documents of one split from the released Parquet export and writes
+its output in the prediction format (``evaluation.read_predictions``). ``newsprov
+baselines`` writes all predictions to ``baselines/<name>.jsonl``, scores each with
+``newsprov evaluate`` into ``baselines/<name>.metrics.json`` and regenerates the README's
+baseline table. The output is deterministic: the provenance date is the release date.
+
+- ``quality_detectors``: the rule-based detectors of ``newsprov.annotate.detectors`` (the same code
+  as the pre-annotation and the completeness tests) as span flags; a document flag when a
+  detector implying it fires (``DOCUMENT_FLAG_RULES``).
+- ``claim_tfidf``: the claims are given (the gold claim spans: the task is labelling them).
+  Each claim is compared with every claim unit of the source (sentences, list items, table
+  rows: ``detectors.claim_units``) by TF-IDF cosine, the vectoriser fitted on the source
+  units and the claims of the pair, the language's stop words (jusText's lists) removed. At
+  or above ``SUPPORT_THRESHOLD`` the claim is ``supported`` with the best source unit as
+  evidence, else ``unsupported``. The threshold was fixed before scoring, not tuned: the
+  corpus has no training or validation split yet. The baseline never says
+  ``contradicted``; the required severity and error type of an unsupported claim are fixed
+  (``evident``, ``out_of_article``) and not scored.
+- ``entity_patterns``: no officially distributed NER model installs from PyPI (spaCy's
+  pipelines are released outside PyPI; flair, GLiNER and stanza download weights at run
+  time), so entities come from patterns: dates, percentages, money, ordinals and cardinals
+  by regular expressions, then runs of capitalised words typed by ``name_type``.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pycountry
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.metrics.pairwise import linear_kernel
+
+from newsprov.annotate.detectors import claim_units, detector_of, flag_records, stop_words
+from newsprov.bench.evaluation import (
+    Release,
+    evaluate,
+    read_release,
+    summary_rows,
+    write_predictions,
+)
+from newsprov.core import schema
+from newsprov.core.errors import InputError
+from newsprov.core.files import markdown_table, replace_section, write_atomic, write_json
+from newsprov.core.layout import BASELINES_DIR, DATA_DIR, README
+from newsprov.core.schema import AnnotationFile
+from newsprov.store.annotations import empty_annotations
+from newsprov.store.corpus import Document
+
+ANNOTATOR_PREFIX = "newsprov.baselines/"
+SUPPORT_THRESHOLD = 0.3
+README_SECTION = "baselines"
+
+
+@dataclass(frozen=True)
+class Baseline:
+    name: str
+    tasks: tuple[str, ...]  # the tasks of the metrics JSON it is reported on
+    predict: Callable[[Document, Release], AnnotationFile]
+
+    def predictions(self, release: Release) -> dict[str, AnnotationFile]:
+        """Its annotation file for every document of the release's split."""
+        return {doc_id: self.predict(release.documents[doc_id], release)
+                for doc_id in release.gold}
+
+
+def _provenance(name: str, release: Release) -> dict[str, str]:
+    return {"annotator": ANNOTATOR_PREFIX + name, "method": "rule_based",
+            "date": release.manifest["release_date"]}
+
+
+# ------------------------------------------------------------------ quality flags
+
+# The document flag a detector's hits imply: boilerplate in the text contaminates it, and a
+# markdown table left in plain text is the mark of a generated template article.
+DOCUMENT_FLAG_RULES = {"boilerplate_phrases": "boilerplate_contaminated",
+                       "pipe_tables": "template_structure"}
+
+
+def quality_flags(document: Document, release: Release) -> AnnotationFile:
+    data = empty_annotations(document)
+    data["span_flags"] = flag_records(document.id, document.text, document.metadata["language"],
+                                      release.manifest["release_date"])
+    fired: dict[str, list[str]] = {}
+    for flag in data["span_flags"]:
+        fired.setdefault(detector_of(flag).name, []).append(flag["text"])
+    implied = [(detector, label) for detector, label in DOCUMENT_FLAG_RULES.items()
+               if detector in fired]
+    data["document_flags"] = [
+        {"id": schema.record_id(document.id, "document_flags", number),
+         "label": label,
+         "evidence": f"the {detector} detector fired {len(fired[detector])} time(s), first "
+                     f"on {fired[detector][0][:60]!r}",
+         "provenance": _provenance("quality_detectors", release)}
+        for number, (detector, label) in enumerate(implied, start=1)]
+    return data
+
+
+# ------------------------------------------------------------------ claim support
+
+
+def claim_support(document: Document, release: Release) -> AnnotationFile:
+    data = empty_annotations(document)
+    claims = release.gold[document.id]["claims"]  # the claim spans are the task's input
+    if document.derived_from is None or not claims:
+        return data
+    source = release.documents[document.derived_from]
+    units = claim_units(source.text, source.metadata["language"])
+    vectorizer = TfidfVectorizer(stop_words=_stop_words(document.metadata["language"]))
+    matrix = vectorizer.fit_transform([unit.text for unit in units] +
+                                      [claim["text"] for claim in claims])
+    similarity = linear_kernel(matrix[len(units):], matrix[:len(units)])  # rows are unit-norm
+    for number, (claim, row) in enumerate(zip(claims, similarity, strict=True), 1):
+        best = int(row.argmax())
+        supported = row[best] >= SUPPORT_THRESHOLD
+        data["claims"].append({
+            "id": schema.record_id(document.id, "claims", number),
+            "start": claim["start"], "end": claim["end"], "text": claim["text"],
+            "support": "supported" if supported else "unsupported",
+            "severity": None if supported else "evident",
+            "error_type": None if supported else "out_of_article",
+            "source_doc_id": source.id,
+            "evidence": [units[best]._asdict()] if supported else [],
+            "note": f"highest TF-IDF cosine with a source unit: {row[best]:.3f}",
+            "provenance": _provenance("claim_tfidf", release)})
+    return data
+
+
+def _stop_words(language: str) -> list[str] | None:
+    """The language's stop words as the vectoriser tokenises them (words of 2+ characters)."""
+    words = sorted(word for word in stop_words(language) if re.fullmatch(r"\w\w+", word))
+    return words or None
+
+
+# ------------------------------------------------------------------ entities
+
+MONTH = (r"(?:January|February|March|April|May|June|July|August|September|October|"
+         r"November|December)")
+NUMBER = r"\d+(?:[.,]\d+)*"
+# Value mentions; where two overlap, the earlier pattern wins.
+VALUE_PATTERNS = {label: re.compile(pattern) for label, pattern in {
+    "DATE": rf"\b{MONTH}\s+\d{{1,2}}(?:\s*[-\u2013]\s*\d{{1,2}})?(?:,?\s+\d{{4}})?\b|"
+            rf"\b\d{{1,2}}\s+{MONTH}(?:\s+\d{{4}})?\b|\b{MONTH}\s+\d{{4}}\b|"
+            r"\b(?:1[89]|20)\d{2}\b",
+    "PERCENT": rf"\b{NUMBER}\s?(?:%|per ?cent\b)",
+    "MONEY": rf"[$\u20ac\u00a3]\s?{NUMBER}(?:\s(?:million|billion|trillion))?|"
+             rf"\b{NUMBER}(?:\s(?:million|billion|trillion))?\s(?:USD|dollars|euros|VND)\b",
+    "ORDINAL": r"\b(?:[Ff]irst|[Ss]econd|[Tt]hird|[Ff]ourth|[Ff]ifth|[Ss]ixth|[Ss]eventh|"
+               r"[Ee]ighth|[Nn]inth|[Tt]enth|\d+(?:st|nd|rd|th))\b",
+    "CARDINAL": rf"\b(?:{NUMBER}|two|three|four|five|six|seven|eight|nine|ten|dozens?|"
+                r"hundreds?|thousands?|millions?|billions?)\b",
+}.items()}
+# A name is a run of capitalised words (acronyms, hyphenated and dotted names included:
+# VOV.VN, Asia-Pacific; abbreviated titles with their period: Gen.) joined by spaces or by
+# `of`, `the`, `for`, `on` before another capitalised word.
+ABBREVIATION = r"(?:Sen|Gen|Lieu|Lt|Col|Maj|Capt|Adm|Dr|Mr|Mrs|Ms|Prof|St)\."
+CAPITALISED = rf"(?:{ABBREVIATION}|[A-Z]\w*(?:[.-][A-Za-z0-9]\w*)*)"
+NAME = re.compile(rf"{CAPITALISED}(?:(?:[ \t]+(?:of|the|for|on))*[ \t]+{CAPITALISED})*")
+# Keywords that type a name: a title opens it, the other kinds end it (its head noun).
+TITLE_WORDS = {"Minister", "President", "General", "Lieutenant", "Colonel", "Major",
+               "Ambassador", "Chairman", "Chairwoman", "Director", "Deputy", "Secretary",
+               "Senator", "Admiral", "Commander", "Chief", "Vice", "Senior", "Prime", "PM",
+               "Sen.", "Gen.", "Lieu.", "Lt."}
+HEAD_WORDS = {
+    "ORG": {"Ministry", "Department", "Agency", "Assembly", "Council", "Committee", "Army",
+            "Navy", "Forces", "Force", "Party", "Bank", "University", "Institute",
+            "Organisation", "Organization", "Union", "Corporation", "Company", "Group",
+            "Office", "Commission", "Association", "Academy", "Government", "Parliament"},
+    "EVENT": {"Dialogue", "Summit", "Conference", "Forum", "Meeting", "Exhibition", "Expo",
+              "War", "Games", "Festival", "Congress", "Olympics"},
+    "LAW": {"Convention", "Treaty", "Act", "Law", "Declaration", "Code", "Charter",
+            "Accord", "Protocol"},
+    "LOC": {"Sea", "Ocean", "River", "Mountains", "Asia", "Pacific", "Region", "Gulf",
+            "Strait", "Bay", "Africa", "Europe", "America", "Peninsula", "Island", "Islands"},
+}
+SENTENCE_END = ".!?:\n\"'\u201c\u2018("  # after these, a capital may only open a sentence
+DEMONYM = re.compile(r"[A-Z][a-z]+(?:ese|ian|ish|ean|an)s?")
+
+
+@functools.cache
+def _countries() -> frozenset[str]:
+    """Country names (pycountry: ISO 3166 names, common and official ones), compared without
+    spaces and case so that `Vietnam` meets ISO's `Viet Nam`."""
+    names = set()
+    for country in pycountry.countries:
+        for attribute in ("name", "common_name", "official_name"):
+            if name := getattr(country, attribute, None):
+                names.add(_key(name))
+    return frozenset(names)
+
+
+def _key(name: str) -> str:
+    return re.sub(r"[\s-]", "", name).lower()
+
+
+def name_type(name: str) -> str:
+    """TITLE if a title word opens the name; ORG, EVENT, LAW or LOC by its head word (the
+    last word before `of`, `for`, `on`: `Ministry of Defence`); GPE for a country; NORP for
+    a demonym; ORG for an acronym; else PERSON."""
+    words = name.split()
+    if words[0] in TITLE_WORDS:
+        return "TITLE"
+    head = re.split(r"\s(?:of|for|on)\s", name)[0].split()[-1]
+    for label, heads in HEAD_WORDS.items():
+        if head in heads:
+            return label
+    if _key(name) in _countries():
+        return "GPE"
+    if len(words) == 1 and DEMONYM.fullmatch(name):
+        return "NORP"
+    if len(words) == 1 and sum(c.isupper() for c in name) >= 2:
+        return "ORG"
+    return "PERSON"
+
+
+def entity_spans(text: str, language: str) -> Iterator[tuple[int, int, str]]:
+    """(start, end, type) of every pattern mention, in text order, none overlapping."""
+    taken: list[tuple[int, int, str]] = []
+
+    def free(start: int, end: int) -> bool:
+        return all(end <= a or b <= start for a, b, _ in taken)
+
+    for label, pattern in VALUE_PATTERNS.items():
+        taken += [(m.start(), m.end(), label) for m in pattern.finditer(text)
+                  if free(m.start(), m.end())]
+    common = stop_words(language)
+    for match in NAME.finditer(text):
+        words = [(m.start(), m.end(), m.group()) for m in re.finditer(r"\S+", match.group())]
+        opens_sentence = text[:match.start()].rstrip(" \t")[-1:] in ("", *SENTENCE_END)
+        while opens_sentence and words and words[0][2].lower() in common:  # `The`, `In` ...
+            words.pop(0)
+        if not words:
+            continue
+        start, end = match.start() + words[0][0], match.start() + words[-1][1]
+        if free(start, end):
+            taken.append((start, end, name_type(text[start:end])))
+    yield from sorted(taken)
+
+
+def entities(document: Document, release: Release) -> AnnotationFile:
+    data = empty_annotations(document)
+    for number, (start, end, label) in enumerate(
+            entity_spans(document.text, document.metadata["language"]), start=1):
+        text = document.text[start:end]
+        data["mentions"].append({
+            "id": schema.record_id(document.id, "mentions", number),
+            "start": start, "end": end, "text": text,
+            "type": label, "entity_id": "ent:" + re.sub(r"\W+", "-", text.lower()).strip("-"),
+            "provenance": _provenance("entity_patterns", release)})
+    return data
+
+
+BASELINES: dict[str, Baseline] = {baseline.name: baseline for baseline in (
+    Baseline("quality_detectors", ("span_flags", "document_flags"), quality_flags),
+    Baseline("claim_tfidf", ("claim_support",), claim_support),
+    Baseline("entity_patterns", ("entities",), entities),
+)}
+
+
+# ------------------------------------------------------------------ running and reporting
+
+
+def prediction_file(directory: Path, name: str) -> Path:
+    return directory / f"{name}.jsonl"
+
+
+def baseline_section(root: Path, release: Release) -> str:
+    """The README table: every baseline's committed predictions scored on its tasks."""
+    rows = []
+    for baseline in BASELINES.values():
+        metrics = evaluate(prediction_file(root / BASELINES_DIR, baseline.name), release)
+        rows += [(f"`{baseline.name}`", *row) for row in summary_rows(metrics, baseline.tasks)]
+    table = markdown_table(["baseline", "task", "measure", "P", "R", "F1 / score"], rows, 3)
+    return (f"\nDataset version {release.version} (schema "
+            f"{release.manifest['schema_version']}), split `{release.split}`, "
+            f"{len(release.gold)} documents; scored by `newsprov evaluate` from "
+            f"`{BASELINES_DIR.as_posix()}/<baseline>.jsonl`. n/a: nothing to score.\n\n"
+            f"{table}\n")
+
+
+def run_baselines(root: Path, split: str) -> dict[str, Path]:
+    """Write and score every baseline's predictions on the release in ``root/data``;
+    regenerate the README table."""
+    release = read_release(root / DATA_DIR, split)
+    written = {}
+    for name, baseline in BASELINES.items():
+        path = prediction_file(root / BASELINES_DIR, name)
+        write_predictions(path, baseline.predictions(release))
+        write_json(path.with_suffix(".metrics.json"), evaluate(path, release))
+        written[name] = path
+    readme = root / README
+    text = readme.read_text(encoding="utf-8")
+    try:
+        text = replace_section(text, README_SECTION,
+                               baseline_section(root, release))
+    except ValueError as error:
+        raise InputError(readme, README_SECTION, str(error)) from None
+    write_atomic(readme, text)
+    return written

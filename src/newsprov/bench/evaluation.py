@@ -1,0 +1,324 @@
+"""The benchmark scorer (``newsprov evaluate``); ``newsprov.annotate.agreement`` compares
+two annotation passes with the same span scores (``newsprov.core.metrics``).
+
+**Prediction format.** A system's output is a JSON Lines file: one annotation record per
+line, the record exactly as in an annotation file (the fields of its struct in
+``schema.RECORD_FIELDS``, provenance included) plus ``doc_id`` and ``kind`` (``mentions``,
+``events``, ``document_flags``, ``span_flags``, ``claims``, or ``authorship`` for the
+document's judgement ``{label, evidence, provenance}``). Lines are grouped into one
+annotation file per document and checked by ``annotations.check_annotation_file`` (labels,
+offsets, span texts, references, ids unique across the file), against the documents of the
+release. An annotation directory (``<doc_id>.json`` files, as ``annotations/gold/``) is read
+as the same records, so a system's output and an annotation pass are interchangeable.
+
+**Metrics.** Gold comes from the released Parquet tables (``read_release``), checked against
+the manifest's sha256s and version. Spans (entity mentions, span flags, event triggers) are
+scored with ``nervaluate`` in the four SemEval-2013 task 9.1 modes: ``strict`` (same
+boundaries and label), ``exact`` (same boundaries), ``partial`` (overlap counts half) and
+``type`` (overlap and same label; nervaluate's ``ent_type``). nervaluate matches greedily
+in prediction order, so predictions matching a gold span exactly (with its label, then
+without) are put first. Micro figures pool all spans; macro figures are the mean of the
+per-label precision, recall and F1 over the labels present in gold or predictions. Event
+arguments and modality are scored as multisets of tuples (trigger span, type, role, argument
+mention span: mention ids differ between systems) and (trigger span, type, modality).
+Document flags are multi-label (scikit-learn, per label, micro and macro). Authorship and
+claim support are classifications of given units: each gold claim is matched to the
+predicted claim with the same span, each document with a gold authorship to the predicted
+one; a missing prediction is wrong. A figure is ``null`` when there is nothing to score (no
+gold and no predicted items); otherwise 0/0 is 0 (nervaluate's and scikit-learn's
+``zero_division=0``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+
+from newsprov.core import schema
+from newsprov.core.errors import InputError
+from newsprov.core.files import file_sha256, markdown_table, read_json, write_atomic
+from newsprov.core.layout import MANIFEST
+from newsprov.core.metrics import (
+    MODES,
+    authorship_label,
+    by_document,
+    classification_scores,
+    event_scores,
+    multilabel_scores,
+    span_scores,
+)
+from newsprov.core.schema import AnnotationFile
+from newsprov.store.annotations import (
+    check_annotation_file,
+    empty_annotations,
+    load_annotation_set,
+    records,
+)
+from newsprov.store.corpus import Document
+
+PREDICTION_KINDS = ("authorship", *schema.ANNOTATION_KINDS)
+
+
+
+# ------------------------------------------------------------------ the release
+
+
+@dataclass(frozen=True)
+class Release:
+    """The released export: every document, and the gold annotation of one split."""
+
+    manifest: dict[str, Any]
+    split: str
+    documents: dict[str, Document]
+    gold: dict[str, AnnotationFile]  # documents of the split only
+
+    @property
+    def version(self) -> str:
+        return self.manifest["dataset_version"]
+
+
+def _release_files(data_dir: Path, manifest: dict, table: str, split: str | None) -> list[Path]:
+    """The manifest's files of a table (of one split), each checked against its sha256."""
+    paths = []
+    for entry in manifest["files"]:
+        if entry["table"] != table or split not in (None, entry["split"]):
+            continue
+        path = data_dir / entry["path"]
+        if not path.is_file():
+            raise InputError(path, None, f"listed in {MANIFEST} but missing")
+        if file_sha256(path) != entry["sha256"]:
+            raise InputError(path, None, f"sha256 differs from {MANIFEST}: the file was "
+                                         "changed after the release was built")
+        paths.append(path)
+    return paths
+
+
+def read_release(data_dir: Path, split: str, version: str | None = None) -> Release:
+    """Documents and gold annotations of ``split`` from the Parquet export in ``data_dir``."""
+    manifest_path = data_dir / MANIFEST
+    if not manifest_path.is_file():
+        raise InputError(manifest_path, None, "no release here: run `newsprov build`")
+    manifest = read_json(manifest_path)
+    if version is not None and manifest["dataset_version"] != version:
+        raise InputError(manifest_path, None, f"the release is version "
+                                              f"{manifest['dataset_version']}, not {version}")
+    if split not in schema.SPLIT:
+        raise InputError(manifest_path, split, f"unknown split; allowed: {schema.SPLIT.names}")
+    documents: dict[str, Document] = {}
+    gold: dict[str, AnnotationFile] = {}
+    for row in pq.read_table(_release_files(data_dir, manifest, "documents", None),
+                             columns=[*_METADATA_COLUMNS.values(), "split", "text",
+                                      "authorship"]
+                             ).to_pylist():
+        metadata = {field: row[column] for field, column in _METADATA_COLUMNS.items()}
+        document = Document(metadata, row["text"])
+        documents[document.id] = document
+        if row["split"] == split:
+            gold[document.id] = {**empty_annotations(document), "authorship": row["authorship"]}
+    if not gold:
+        raise InputError(manifest_path, split, f"version {manifest['dataset_version']} has "
+                                               "no documents in this split")
+    for kind in schema.ANNOTATION_KINDS:
+        paths = _release_files(data_dir, manifest, kind, split)
+        for row in pq.read_table(paths).to_pylist() if paths else []:
+            doc_id = row.pop("doc_id")
+            del row["split"]
+            gold[doc_id][kind].append(row)
+    return Release(manifest, split, documents, gold)
+
+
+_METADATA_COLUMNS = {field.name: "doc_id" if field.name == "id" else field.name
+                     for field in schema.METADATA_FIELDS}
+
+
+# ------------------------------------------------------------------ predictions
+
+
+def read_predictions(path: Path, documents: Mapping[str, Document]) -> dict[str, AnnotationFile]:
+    """A JSON Lines prediction file (or an annotation directory), checked against
+    ``documents``; errors name the line and the record."""
+    if path.is_dir():
+        return load_annotation_set(path, documents)
+    if not path.is_file():
+        raise InputError(path, None, "prediction file not found")
+    files: dict[str, AnnotationFile] = {}
+    lines: dict[str, dict[str, int]] = {}  # doc_id -> record name -> line number
+    seen: dict[str, int] = {}  # record id -> line number
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        where = f"line {number}"
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise InputError(path, where, f"invalid JSON: {error}") from None
+        if not isinstance(item, dict):
+            raise InputError(path, where, "a prediction must be a JSON object")
+        doc_id, kind = item.pop("doc_id", None), item.pop("kind", None)
+        if kind not in PREDICTION_KINDS:
+            raise InputError(path, where, f"kind {kind!r} is not one of {list(PREDICTION_KINDS)}")
+        document = documents.get(doc_id) if isinstance(doc_id, str) else None
+        if document is None:
+            raise InputError(path, where, f"doc_id {doc_id!r} is not a document of the release")
+        data = files.setdefault(doc_id, empty_annotations(document))
+        names = lines.setdefault(doc_id, {})
+        if kind == "authorship":
+            if "authorship" in names:
+                raise InputError(path, where, f"a second authorship for {doc_id} (first on "
+                                              f"line {names['authorship']})")
+            data["authorship"], names["authorship"] = item, number
+            continue
+        names[f"{kind}[{len(data[kind])}]"] = number  # how the check names an id-less record
+        record_id = item.get("id")
+        if isinstance(record_id, str):
+            if record_id in seen:
+                raise InputError(path, f"{where} ({record_id})",
+                                 f"duplicate id: also on line {seen[record_id]}")
+            seen[record_id] = names[record_id] = number
+        data[kind].append(item)
+    for doc_id, data in files.items():
+        try:
+            # The check wants a path named after the document; errors are re-addressed below.
+            check_annotation_file(data, path / doc_id, documents, files)
+            _check_claim_spans(data)
+        except InputError as error:
+            line = lines[doc_id].get(error.record or "")
+            record = f"line {line} ({error.record})" if line else error.record
+            raise InputError(path, record, error.problem) from None
+    return files
+
+
+def _check_claim_spans(data: AnnotationFile) -> None:
+    """A claim is matched to gold by its span: two claims of one span cannot be scored."""
+    spans: dict[tuple[int, int], str] = {}
+    for claim in data["claims"]:
+        key = (claim["start"], claim["end"])
+        if key in spans:
+            raise InputError(data["doc_id"], claim["id"],
+                             f"claims: same span as {spans[key]}; claims are given units")
+        spans[key] = claim["id"]
+
+
+def prediction_lines(annotations: Mapping[str, AnnotationFile]) -> Iterator[dict[str, Any]]:
+    """The JSON Lines items of an annotation set, in document order."""
+    for doc_id, data in sorted(annotations.items()):
+        if data["authorship"] is not None:
+            yield {"doc_id": doc_id, "kind": "authorship", **data["authorship"]}
+        for kind, record in records(data):
+            yield {"doc_id": doc_id, "kind": kind, **record}
+
+
+def write_predictions(path: Path, annotations: Mapping[str, AnnotationFile]) -> None:
+    write_atomic(path, "".join(json.dumps(item, ensure_ascii=False) + "\n"
+                               for item in prediction_lines(annotations)))
+
+
+# ------------------------------------------------------------------ the tasks
+
+
+def score(gold: Mapping[str, AnnotationFile],
+          predicted: Mapping[str, AnnotationFile]) -> dict[str, Any]:
+    """Every task's metrics over the documents of ``gold``."""
+    documents = sorted(gold)
+    claims = [(claim, predicted.get(doc)) for doc in documents for claim in gold[doc]["claims"]]
+    judged = [doc for doc in documents if gold[doc]["authorship"] is not None]
+    return {
+        "entities": span_scores(by_document(gold, "mentions", documents),
+                                by_document(predicted, "mentions", documents), "type",
+                                schema.ENTITY_TYPE.names),
+        "events": event_scores(gold, predicted, documents),
+        "span_flags": span_scores(by_document(gold, "span_flags", documents),
+                                  by_document(predicted, "span_flags", documents), "label",
+                                  schema.SPAN_FLAG.names),
+        "document_flags": multilabel_scores(
+            *([{flag["label"] for flag in flags}
+               for flags in by_document(side, "document_flags", documents).values()]
+              for side in (gold, predicted)), schema.DOCUMENT_FLAG.names),
+        "authorship": classification_scores(
+            [gold[doc]["authorship"]["label"] for doc in judged],
+            [authorship_label(predicted.get(doc)) for doc in judged], schema.AUTHORSHIP.names),
+        "claim_support": classification_scores(
+            [claim["support"] for claim, _ in claims],
+            [_support_of(claim, data) for claim, data in claims], schema.CLAIM_SUPPORT.names),
+    }
+
+
+def _support_of(claim: Mapping[str, Any], data: AnnotationFile | None) -> str | None:
+    """The support the predictions give the gold claim's span, if any."""
+    for predicted in data["claims"] if data else ():
+        if (predicted["start"], predicted["end"]) == (claim["start"], claim["end"]):
+            return predicted["support"]
+    return None
+
+
+def evaluate(predictions: Path, release: Release) -> dict[str, Any]:
+    """Score a prediction file against the release's gold: the metrics JSON."""
+    predicted = read_predictions(predictions, release.documents)
+    return {"dataset_version": release.version,
+            "schema_version": release.manifest["schema_version"], "split": release.split,
+            "predictions": {"file": predictions.name,
+                            "sha256": file_sha256(predictions) if predictions.is_file()
+                            else None},
+            "documents": len(release.gold), **score(release.gold, predicted)}
+
+
+# ------------------------------------------------------------------ tables
+
+# task, measure, P, R, F1 or score; None is an undefined figure, "" a figure that does not apply
+Row = tuple[str, str, float | str | None, float | str | None, float | None]
+
+
+def _prf(task: str, measure: str, figures: Mapping[str, Any]) -> Row:
+    return task, measure, figures["precision"], figures["recall"], figures["f1"]
+
+
+def _span_rows(task: str, scores: Mapping[str, Any]) -> list[Row]:
+    return [*(_prf(task, f"{mode} micro", scores["micro"][mode]) for mode in MODES),
+            *(_prf(task, f"{mode} macro", scores["macro"][mode]) for mode in ("strict",
+                                                                               "partial"))]
+
+
+def _class_rows(task: str, scores: Mapping[str, Any]) -> list[Row]:
+    return [(task, "accuracy", "", "", scores["accuracy"]),
+            (task, "balanced accuracy", "", "", scores["balanced_accuracy"]),
+            (task, "macro F1", "", "", scores["macro_f1"]),
+            *(_prf(task, f"F1 {label}", figures)
+              for label, figures in scores["per_class"].items())]
+
+
+# The tasks of the metrics JSON and how each shows in a table.
+TASK_ROWS: dict[str, Callable[[Mapping[str, Any]], list[Row]]] = {
+    "entities": lambda m: _span_rows("entity recognition", m["entities"]),
+    "events": lambda m: [
+        _prf("event detection", "trigger (exact) micro", m["events"]["triggers"]["micro"]["exact"]),
+        _prf("event detection", "trigger + type (strict) micro",
+             m["events"]["triggers"]["micro"]["strict"]),
+        _prf("event detection", "trigger + type (strict) macro",
+             m["events"]["triggers"]["macro"]["strict"]),
+        _prf("event detection", "arguments with roles", m["events"]["arguments"]),
+        _prf("event detection", "trigger + type + modality", m["events"]["modality"])],
+    "span_flags": lambda m: _span_rows("span flags", m["span_flags"]),
+    "document_flags": lambda m: [_prf("document flags", f"{average}",
+                                      m["document_flags"][average])
+                                 for average in ("micro", "macro")],
+    "authorship": lambda m: _class_rows("authorship", m["authorship"]),
+    "claim_support": lambda m: _class_rows("claim support", m["claim_support"]),
+}
+
+
+def summary_rows(metrics: Mapping[str, Any], tasks: Sequence[str] = tuple(TASK_ROWS)
+                 ) -> list[Row]:
+    return [row for task in tasks for row in TASK_ROWS[task](metrics)]
+
+
+def metrics_table(metrics: Mapping[str, Any]) -> str:
+    return markdown_table(["task", "measure", "P", "R", "F1 / score"], summary_rows(metrics),
+                          2)
+
+
+# ------------------------------------------------------------------ commands

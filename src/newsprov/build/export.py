@@ -1,0 +1,308 @@
+"""``newsprov build``: corpus + gold annotations -> versioned Parquet release in ``data/``.
+
+The export has one nested table (``documents``: one row per document with its annotations
+as typed lists) and one flat table per annotation kind (one row per record), each written
+per split into shards ``<table>/<split>-NNNNN-of-MMMMM.parquet``, plus ``manifest.json``.
+
+Builds are deterministic (same inputs, same bytes: rows in document-id order, no
+timestamps) and atomic: everything is written to a staging directory beside ``data/``,
+validated, and only then swapped in; a failure leaves the previous export untouched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+from tqdm import tqdm
+
+from newsprov.core import schema
+from newsprov.core.errors import Failure, InputError
+from newsprov.core.files import file_sha256, read_json, write_atomic
+from newsprov.core.layout import DATA_DIR, GOLD_DIR, MANIFEST, SPLIT_PLAN, VALIDATION_REPORT
+from newsprov.core.schema import AnnotationFile
+from newsprov.store.annotations import AnnotationSet, empty_annotations
+from newsprov.store.corpus import CorpusOnDisk, Document, check_derivation
+from newsprov.store.release import Release, read_release, released_splits
+from newsprov.store.splits import assign_splits, read_split_plan
+
+PARQUET_METADATA_KEY = b"newsprov"
+BATCH_DOCUMENTS = 256             # documents of a split converted and written at a time
+ROW_GROUP_ROWS = 50_000           # readers skip row groups by their statistics
+ROW_GROUP_BYTES = 2 << 20         # Arrow bytes of a writer's rows gathered for one row group
+SHARD_ROWS = {"documents": 20_000}  # documents carry the text: smaller shards
+DEFAULT_SHARD_ROWS = 1_000_000
+GC_ALLOCATIONS = 10_000           # see rare_garbage_collection
+
+
+
+
+
+
+
+
+
+
+# ------------------------------------------------------------------ rows
+
+
+def document_row(document: Document, annotations: AnnotationFile, split: str) -> dict:
+    metadata = {("doc_id" if k == "id" else k): v for k, v in document.metadata.items()}
+    return {**metadata, "split": split, "text": document.text,
+            "authorship": annotations["authorship"],
+            **{kind: annotations[kind] for kind in schema.ANNOTATION_KINDS}}
+
+
+def arrow_tables(rows: list[dict]) -> Iterator[tuple[str, pa.Table]]:
+    """The documents table of these rows, then the flat table of each annotation kind."""
+    documents = pa.Table.from_pylist(rows, schema=schema.TABLES["documents"])
+    yield "documents", documents
+    for kind in schema.ANNOTATION_KINDS:
+        yield kind, flat_table(documents, kind)
+
+
+def flat_table(documents: pa.Table, kind: str) -> pa.Table:
+    """One row per record of ``kind``: the documents' list column exploded in Arrow, with
+    doc_id and split in front (no second conversion of the records from Python)."""
+    column = documents.column(kind).combine_chunks()
+    parents = pc.list_parent_indices(column)
+    fields = pc.list_flatten(column).flatten()
+    front = [documents.column(name).take(parents) for name in ("doc_id", "split")]
+    return pa.Table.from_arrays([*front, *fields], schema=schema.TABLES[kind])
+
+
+# ------------------------------------------------------------------ writing
+
+
+class ShardedWriter:
+    """Writes one table of one split as shards of at most ``shard_rows`` rows.
+
+    Rows are gathered until they make a row group (``ROW_GROUP_ROWS`` rows or
+    ``ROW_GROUP_BYTES``): a Parquet writer keeps each row group's metadata (about 10 KB)
+    until the shard closes, and a batch of a sparse table (document flags: one row per
+    document) would otherwise make a row group of a few hundred rows, so that its shard's
+    metadata grew with the corpus."""
+
+    def __init__(self, directory: Path, table: str, split: str, metadata: dict) -> None:
+        self.directory = directory / table
+        self.table = table
+        self.split = split
+        self.schema = schema.TABLES[table].with_metadata(
+            {PARQUET_METADATA_KEY: json.dumps({**metadata, "table": table, "split": split},
+                                              sort_keys=True).encode()})
+        self.shard_rows = SHARD_ROWS.get(table, DEFAULT_SHARD_ROWS)
+        self.shards: list[tuple[Path, int]] = []
+        self.writer: pq.ParquetWriter | None = None
+        self.rows_in_shard = 0
+        self.gathered: list[pa.Table] = []
+
+    def write(self, table: pa.Table) -> None:
+        self.gathered.append(table)
+        if sum(t.num_rows for t in self.gathered) >= ROW_GROUP_ROWS or \
+                sum(t.nbytes for t in self.gathered) >= ROW_GROUP_BYTES:
+            self._write_gathered()
+
+    def _write_gathered(self) -> None:
+        table = pa.concat_tables(self.gathered).combine_chunks()
+        self.gathered = []
+        while table.num_rows:
+            if self.writer is None or self.rows_in_shard >= self.shard_rows:
+                self._open_shard()
+            room = self.shard_rows - self.rows_in_shard
+            chunk, table = table.slice(0, room), table.slice(room)
+            assert self.writer is not None
+            self.writer.write_table(chunk, row_group_size=ROW_GROUP_ROWS)
+            self.rows_in_shard += chunk.num_rows
+            self.shards[-1] = (self.shards[-1][0], self.rows_in_shard)
+
+    def _open_shard(self) -> None:
+        self._close_shard()
+        self.directory.mkdir(parents=True, exist_ok=True)
+        path = self.directory / f"{self.split}-{len(self.shards):05d}.partial"
+        self.writer = pq.ParquetWriter(path, self.schema, compression="zstd",
+                                       write_statistics=True)
+        self.shards.append((path, 0))
+        self.rows_in_shard = 0
+
+    def _close_shard(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
+
+    def close(self) -> list[dict]:
+        """Close, name the shards ``-NNNNN-of-MMMMM`` and describe them for the manifest."""
+        if self.gathered:
+            self._write_gathered()
+        self._close_shard()
+        entries = []
+        for index, (partial, rows) in enumerate(self.shards):
+            path = partial.with_name(f"{self.split}-{index:05d}-of-{len(self.shards):05d}"
+                                     ".parquet")
+            os.rename(partial, path)
+            entries.append({"path": str(path.relative_to(self.directory.parent)),
+                            "table": self.table, "split": self.split, "rows": rows,
+                            "bytes": path.stat().st_size, "sha256": file_sha256(path)})
+        return entries
+
+
+
+
+def write_export(items: Iterable[tuple[Document, AnnotationFile, str]], directory: Path,
+                 release: Release) -> dict[str, Any]:
+    """Write all tables of all splits into ``directory``; return the manifest."""
+    metadata = {"dataset_version": release.version, "schema_version": schema.SCHEMA_VERSION}
+    writers: dict[tuple[str, str], ShardedWriter] = {}
+
+    def write(table_name: str, split: str, table: pa.Table) -> None:
+        if table.num_rows:
+            if (table_name, split) not in writers:
+                writers[table_name, split] = ShardedWriter(directory, table_name, split,
+                                                           metadata)
+            writers[table_name, split].write(table)
+
+    def write_documents(split: str, rows: list[dict]) -> None:
+        for table_name, table in arrow_tables(rows):
+            write(table_name, split, table)
+
+    pending: dict[str, list[dict]] = {}            # split -> rows of the documents table
+    for document, annotation_file, split in items:
+        rows = pending.setdefault(split, [])
+        rows.append(document_row(document, annotation_file, split))
+        if len(rows) == BATCH_DOCUMENTS:
+            write_documents(split, pending.pop(split))
+    for split, rows in pending.items():
+        write_documents(split, rows)
+    files = [entry for key in sorted(writers) for entry in writers[key].close()]
+    tables: dict[str, dict[str, int]] = {}
+    for entry in files:
+        split_rows = tables.setdefault(entry["table"], {})
+        split_rows[entry["split"]] = split_rows.get(entry["split"], 0) + entry["rows"]
+    manifest = {"dataset": "newsprov", **metadata, "release_date": release.date,
+                "tables": tables, "files": files}
+    (directory / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    return manifest
+
+
+def check_not_overwriting_release(data_dir: Path, manifest: dict, release: Release) -> None:
+    path = data_dir / MANIFEST
+    if not path.is_file():
+        return
+    previous = read_json(path)
+    same_version = previous.get("dataset_version") == release.version
+    if same_version and release.released and previous.get("files") != manifest["files"]:
+        raise InputError(path, release.version,
+                         "data/ holds released version with different content; bump the "
+                         "version in release.json and add a CHANGELOG.md entry")
+
+
+def swap_in(staging: Path, target: Path) -> None:
+    """Replace ``target`` by ``staging`` with renames only."""
+    old = target.with_name(f".{target.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if target.exists():
+        os.rename(target, old)
+    os.rename(staging, target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def build(root: Path, out: Path | None = None, *, validate: bool = True) -> dict[str, Any]:
+    """Build the release of the repository at ``root`` into ``out`` (default ``data/``).
+
+    The corpus streams through in id order, each document checked as it is read, so memory
+    does not grow with the corpus; a bad input stops the build before anything is published.
+    """
+    out = out or root / DATA_DIR
+    release = read_release(root)
+    corpus = CorpusOnDisk(root)
+    gold_dir = root / GOLD_DIR
+    gold = AnnotationSet(gold_dir, corpus) if gold_dir.is_dir() else None
+    if gold is not None:
+        for path in gold.files_without_document(corpus.directory):
+            gold.check(path)                  # raises: a file of no document cannot pass
+    split_of = split_rule(corpus, read_split_plan(root / SPLIT_PLAN), released_splits(out))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging.", dir=out.parent))
+    try:
+        # A progress bar on a terminal only (disable=None): logs and tests stay quiet.
+        documents = tqdm(checked_documents(corpus, gold, split_of), total=len(corpus),
+                         desc="build", unit=" documents", disable=None)
+        with rare_garbage_collection():
+            manifest = write_export(documents, staging, release)
+        check_not_overwriting_release(out, manifest, release)
+        if validate:
+            validate_staged_export(staging, out)
+        swap_in(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return manifest
+
+
+@contextlib.contextmanager
+def rare_garbage_collection() -> Iterator[None]:
+    """Parsed files are trees without reference cycles, freed by reference counting: the
+    cycle collector's default pass every 700 allocations only costs time (a fifth of a
+    build), so it runs a few times less often while the corpus streams through."""
+    thresholds = gc.get_threshold()
+    gc.set_threshold(GC_ALLOCATIONS, *thresholds[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+
+
+def checked_documents(corpus: CorpusOnDisk, gold: AnnotationSet | None,
+                      split_of: Callable[[Document], str]
+                      ) -> Iterator[tuple[Document, AnnotationFile, str]]:
+    """Every document with its gold annotations and split, checked as it is read."""
+    for doc_id in corpus:
+        document = corpus[doc_id]
+        check_derivation(document, corpus, corpus.directory)
+        annotations = gold.checked_file_of(doc_id) if gold is not None else None
+        yield document, annotations or empty_annotations(document), split_of(document)
+
+
+def split_rule(corpus: Mapping[str, Document], plan: Mapping[str, str],
+               released: Mapping[str, str]) -> Callable[[Document], str]:
+    """``splits.assign_splits`` one document at a time, without the corpus in memory.
+
+    The stories of released documents are settled first (reading each released document's
+    story group); they take precedence over the plan, after which a document's split
+    depends only on its own id and story.
+    """
+    released_documents = {
+        doc_id: Document({"story_group": corpus[doc_id].metadata["story_group"]}, "")
+        for doc_id in released if doc_id in corpus}
+    settled = assign_splits(released_documents, plan, released)
+    story_plan = {**plan, **{released_documents[doc_id].metadata["story_group"]: split
+                             for doc_id, split in settled.items()}}
+
+    def split_of(document: Document) -> str:
+        own = {document.id: released[document.id]} if document.id in released else {}
+        return assign_splits({document.id: document}, story_plan, own)[document.id]
+    return split_of
+
+
+def validate_staged_export(directory: Path, out: Path) -> None:
+    """Run the Great Expectations suites and write their report beside ``out``; an export
+    that fails is not published."""
+    # Imported here: Great Expectations takes seconds to import, and --no-validate skips it.
+    from newsprov.build.validation import validate_export
+
+    report = replace(validate_export(directory), directory=out)  # its future name
+    write_atomic(out.parent / VALIDATION_REPORT, report.markdown())
+    if not report.success:
+        raise Failure(
+            f"the export fails its expectations; nothing was published\n{report.summary()}"
+            f"\nreport: {out.parent / VALIDATION_REPORT}")

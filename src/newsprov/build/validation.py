@@ -1,0 +1,583 @@
+"""Validation of an export: the suites of ``newsprov.build.expectations`` run by GX, shard by shard.
+
+Every verdict is a GX expectation's; this module computes the check columns the suites
+read and hands the frames to ``newsprov.build.gxrunner``, which runs GX and gathers the report.
+Memory stays bounded: shards are read in batches, and the cross-document checks keep only id
+columns (and the claim-evidence spans waiting for their source's text), spilled to a
+temporary folder.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import tempfile
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from newsprov.build.expectations import (
+    DATE_COLUMNS,
+    DOCUMENT_COLUMNS,
+    KINDS,
+    Frame,
+    days_after_today,
+    label_column,
+    read_as_date,
+    relaxed,
+    table_frames,
+)
+from newsprov.build.gxrunner import POOL_ROWS, Runner, ValidationReport
+from newsprov.core import schema
+from newsprov.core.files import file_sha256
+from newsprov.core.layout import MANIFEST
+from newsprov.store.corpus import sorted_range
+
+BATCH_ROWS = {"documents": 500}  # documents carry their text and all their records
+DEFAULT_BATCH_ROWS = 50_000
+SPILL_BUCKET_ROWS = 500_000  # about the rows of a spill bucket, checked in one piece
+SPILL_FLUSH_BYTES = 1 << 20  # rows of a stream gathered before they are cut into buckets
+MIN_SPILL_BUCKETS = 16
+NOT_A_DATE = "not a YYYY-MM-DD date"
+SPAN_COLUMNS = ("start", "end", "text")
+
+
+# ------------------------------------------------------------------ check columns
+
+
+class Fingerprint:
+    """A digest of a stream of rows that does not depend on how the stream is cut into
+    batches: one SHA-256 per leaf column over its validity, lengths and values."""
+
+    def __init__(self) -> None:
+        self.rows = 0
+        self.streams: dict[str, Any] = defaultdict(hashlib.sha256)
+
+    def add(self, rows: pa.Table | pa.RecordBatch) -> None:
+        self.rows += rows.num_rows
+        for name, column in zip(rows.schema.names, rows.columns, strict=True):
+            for chunk in column.chunks if isinstance(column, pa.ChunkedArray) else [column]:
+                self._add(name, chunk)
+
+    def _add(self, path: str, array: pa.Array) -> None:
+        self.streams[f"{path} valid"].update(np.asarray(array.is_valid()).tobytes())
+        type_ = array.type
+        if pa.types.is_struct(type_):
+            for child, values in zip(type_, array.flatten(), strict=True):
+                self._add(f"{path}.{child.name}", values)
+        elif pa.types.is_list(type_):
+            self._add(f"{path} length", pc.list_value_length(array))
+            self._add(f"{path}[]", pc.list_flatten(array))
+        elif pa.types.is_string(type_):
+            array = pc.fill_null(array, "")
+            self._add(f"{path} length", pc.binary_length(array))
+            offsets = np.frombuffer(array.buffers()[1], np.int32)[array.offset:]
+            data = array.buffers()[2]
+            if data is not None and len(array):
+                self.streams[path].update(data[offsets[0]:offsets[len(array)]])
+        else:
+            filled = array.fill_null(False if pa.types.is_boolean(type_) else 0)
+            self.streams[path].update(filled.to_numpy(zero_copy_only=False).tobytes())
+
+    def __str__(self) -> str:
+        digest = hashlib.sha256()
+        for name in sorted(self.streams):
+            digest.update(f"{name}={self.streams[name].hexdigest()};".encode())
+        return f"{self.rows} records, fingerprint {digest.hexdigest()[:16]}"
+
+
+def _with_date_checks(frame: Frame, today: dt.date) -> pa.Table:
+    """Each date column read as a date (the ISO form, or NOT_A_DATE) and as days after
+    today; parsed once per distinct value, since a column holds few distinct dates."""
+    table = frame.table
+    for f in frame.ruled:
+        if f.name not in DATE_COLUMNS:
+            continue
+        values = pc.unique(table.column(f.name)).drop_null()
+        dates = [_parse_date(value) for value in values.to_pylist()]
+        index = pc.index_in(table.column(f.name), value_set=values)
+        table = table.append_column(read_as_date(f.name), pa.array(
+            [d.isoformat() if d else NOT_A_DATE for d in dates], pa.string()).take(index))
+        table = table.append_column(days_after_today(f.name), pa.array(
+            [(d - today).days if d else None for d in dates], pa.int32()).take(index))
+    return table
+
+
+def _parse_date(value: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if len(value) == 10 else None
+    except ValueError:
+        return None
+
+
+def _constant(value: str, rows: int) -> pa.Array:
+    return pa.repeat(pa.scalar(value, pa.string()), rows)
+
+
+def _keys(*parts: pa.Array) -> pa.Array:
+    return pc.binary_join_element_wise(*parts, "\x1f")
+
+
+def _measure(owners: list[str | None], starts: list[int | None], ends: list[int | None]
+             ) -> tuple[list[int | None], list[str | None]]:
+    """The length of the text each span points into, and the span's slice of it where the
+    offsets are valid (invalid offsets are the offset expectations' business)."""
+    lengths = [None if owner is None else len(owner) for owner in owners]
+    slices = [owner[s:e] if n is not None and s is not None and e is not None and 0 <= s < e <= n
+              else None for owner, n, s, e in zip(owners, lengths, starts, ends, strict=True)]
+    return lengths, slices
+
+
+def _span_rows(table: str, doc_ids: pa.Array, ids: pa.Array, starts: pa.Array,
+               ends: pa.Array, texts: pa.Array, lengths: list[int | None],
+               slices: list[str | None]) -> pa.Table:
+    return pa.table({"table": label_column(table, len(ids)), "doc_id": doc_ids, "id": ids,
+                     "start": starts, "end": ends, "text": texts,
+                     "text length": pa.array(lengths, pa.int64()),
+                     "document slice": pa.array(slices, pa.string())})
+
+
+def _own_spans(table: str, records: pa.RecordBatch, starts: pa.Array, ends: pa.Array,
+               texts: pa.Array, owners: list[str | None]) -> pa.Table:
+    return _span_rows(table, records.column("doc_id"), records.column("id"), starts, ends,
+                      texts, *_measure(owners, starts.to_pylist(), ends.to_pylist()))
+
+
+def _references(reference: str, doc_ids: pa.Array, ids: pa.Array, targets: pa.Array,
+                resolves: pa.Array) -> pa.Table:
+    """Reference rows; a missing target is left to the not-null expectations (null)."""
+    resolves = pc.if_else(pc.is_valid(targets), pc.fill_null(resolves, False),
+                          pa.scalar(None, pa.bool_()))
+    return pa.table({"reference": label_column(reference, len(ids)), "doc_id": doc_ids,
+                     "id": ids, "target": targets, "resolves": resolves})
+
+
+# ------------------------------------------------------------------ reading the export
+
+
+@dataclass(frozen=True)
+class Shard:
+    path: Path
+    table: str
+    split: str  # from the file name: what `datasets` loads it as
+
+    def batches(self, columns: list[str] | None = None) -> Iterator[pa.RecordBatch]:
+        """Batches cast to the relaxed schema (a file that cannot be cast is reported by the
+        ``files`` frame and not read)."""
+        target = relaxed(schema.TABLES[self.table])
+        if columns is not None:
+            target = pa.schema([target.field(name) for name in columns])
+        parquet = pq.ParquetFile(self.path)
+        if any(name not in parquet.schema_arrow.names for name in target.names):
+            return
+        rows = BATCH_ROWS.get(self.table, DEFAULT_BATCH_ROWS)
+        for batch in parquet.iter_batches(batch_size=rows, columns=target.names):
+            try:
+                yield batch.cast(target)
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                return
+
+
+def _schema_difference(path: Path, table: str) -> str | None:
+    if table not in schema.TABLES:
+        return f"{table!r} is not a table of the schema"
+    found = relaxed(pq.read_schema(path).remove_metadata())
+    expected = relaxed(schema.TABLES[table])
+    if found.equals(expected):
+        return None
+    missing = [f.name for f in expected if f.name not in found.names]
+    extra = [f.name for f in found if f.name not in expected.names]
+    if missing or extra:
+        return f"missing columns {missing}, unexpected columns {extra}"
+    return "; ".join(f"{f.name}: {f.type}, expected {expected.field(f.name).type}"
+                     for f in found if f.type != expected.field(f.name).type) or \
+        "columns in another order"
+
+
+def _read_manifest(directory: Path) -> dict[str, Any]:
+    try:
+        manifest = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}  # every file then shows as unlisted
+    return manifest if isinstance(manifest, dict) else {}
+
+
+def check_files(runner: Runner, directory: Path, manifest: dict[str, Any]) -> list[Shard]:
+    """The ``files`` frame; returns the shards whose content can be checked."""
+    listed = {entry.get("path"): entry for entry in manifest.get("files", [])
+              if isinstance(entry, dict)}
+    found = {str(p.relative_to(directory)): p for p in sorted(directory.glob("*/*.parquet"))}
+    rows: list[dict[str, Any]] = []
+    shards = []
+    for relative in sorted(listed.keys() | found.keys(), key=str):
+        entry, path = listed.get(relative, {}), found.get(relative)
+        row = {"path": str(relative), "listed": relative in listed, "exists": path is not None,
+               "rows": None, "manifest rows": entry.get("rows"), "sha256": None,
+               "manifest sha256": entry.get("sha256"), "schema difference": None}
+        if path is not None:
+            table = path.parent.name
+            row.update(rows=pq.ParquetFile(path).metadata.num_rows, sha256=file_sha256(path),
+                       **{"schema difference": _schema_difference(path, table)})
+            if table in schema.TABLES:
+                shards.append(Shard(path, table, path.name.split("-", 1)[0]))
+        rows.append(row)
+    runner.validate("files", pa.Table.from_pylist(rows, schema=pa.schema([
+        ("path", pa.string()), ("listed", pa.bool_()), ("exists", pa.bool_()),
+        ("rows", pa.int64()), ("manifest rows", pa.int64()), ("sha256", pa.string()),
+        ("manifest sha256", pa.string()), ("schema difference", pa.string())])))
+    return shards
+
+
+# ------------------------------------------------------------------ the passes
+
+
+def _buckets(strings: pa.Array, buckets: int) -> np.ndarray:
+    """The spill bucket of each string: its bytes summed with weights by position, computed
+    on the Arrow buffers (equal strings fall in equal buckets; nulls in bucket 0)."""
+    strings = pc.fill_null(strings, "")
+    offsets = np.frombuffer(strings.buffers()[1], np.int32, len(strings) + 1,
+                            strings.offset * 4).astype(np.int64)
+    data = np.frombuffer(strings.buffers()[2] or b"\0", np.uint8)[offsets[0]:offsets[-1]]
+    owner = np.repeat(np.arange(len(strings)), np.diff(offsets))
+    position = np.arange(len(data)) - (offsets[:-1] - offsets[0])[owner]
+    sums = np.bincount(owner, weights=data * (position * 7919 % 10_007 + 1.0),
+                       minlength=len(strings))
+    return sums.astype(np.int64) % buckets
+
+
+class Spill:
+    """Streams of rows written to Arrow IPC files by hash bucket of a key column, so that
+    the rows of several streams with equal keys are read back together, one bucket at a
+    time: cross-document checks in bounded memory (a hash join, or a uniqueness check, per
+    bucket). IPC streams keep nothing per written batch (a Parquet writer keeps every row
+    group's metadata until it closes). Rows are gathered up to ``SPILL_FLUSH_BYTES`` per
+    stream and then sorted by bucket, so that a batch costs the same whatever the number of
+    buckets (cutting each batch with one filter per bucket made validation quadratic)."""
+
+    def __init__(self, directory: Path, rows: int) -> None:
+        """``rows``: the most rows a stream will hold; a bucket holds about
+        ``SPILL_BUCKET_ROWS`` of them, so memory does not grow with the export."""
+        self.directory = directory
+        self.count = max(MIN_SPILL_BUCKETS, -(-rows // SPILL_BUCKET_ROWS))
+        self.writers: dict[tuple[str, int],
+                           tuple[pa.NativeFile, pa.ipc.RecordBatchStreamWriter]] = {}
+        self.pending: dict[str, tuple[str, list[pa.Table]]] = {}
+
+    def add(self, stream: str, key: str, rows: pa.Table) -> None:
+        if not rows.num_rows:
+            return
+        _, tables = self.pending.setdefault(stream, (key, []))
+        tables.append(rows)
+        if sum(table.nbytes for table in tables) >= SPILL_FLUSH_BYTES:
+            self._flush(stream)
+
+    def _flush(self, stream: str) -> None:
+        key, tables = self.pending.pop(stream, ("", []))
+        if not tables:
+            return
+        rows = _concat(tables)
+        buckets = _buckets(rows.column(key).combine_chunks(), self.count)
+        order = np.argsort(buckets, kind="stable")  # rows keep their order in a bucket
+        rows = rows.take(pa.array(order))
+        bounds = np.searchsorted(buckets[order], np.arange(self.count + 1))
+        for bucket in np.flatnonzero(np.diff(bounds)):
+            start, stop = bounds[bucket], bounds[bucket + 1]
+            self._writer(stream, int(bucket), rows.schema).write_table(
+                rows.slice(start, stop - start))
+
+    def _writer(self, stream: str, bucket: int, schema_: pa.Schema
+                ) -> pa.ipc.RecordBatchStreamWriter:
+        if (stream, bucket) not in self.writers:
+            sink = pa.OSFile(str(self._path(stream, bucket)), "wb")
+            self.writers[(stream, bucket)] = sink, pa.ipc.new_stream(
+                sink, schema_, options=pa.ipc.IpcWriteOptions(compression="lz4"))
+        return self.writers[(stream, bucket)][1]
+
+    def _path(self, stream: str, bucket: int) -> Path:
+        return self.directory / f"{stream}-{bucket}.arrows"
+
+    def buckets(self, *streams: str) -> Iterator[list[pa.Table | None]]:
+        """The rows of each stream, a few whole buckets at a time (up to POOL_ROWS rows)."""
+        for stream in streams:
+            self._flush(stream)
+        for key in [key for key in self.writers if key[0] in streams]:
+            sink, writer = self.writers.pop(key)
+            writer.close()
+            sink.close()
+        group: list[list[pa.Table]] = [[] for _ in streams]
+        for bucket in range(self.count):
+            for tables, stream in zip(group, streams, strict=True):
+                path = self._path(stream, bucket)
+                if path.exists():
+                    with pa.OSFile(str(path)) as source:
+                        tables.append(pa.ipc.open_stream(source).read_all())
+            if sum(t.num_rows for t in group[0]) >= POOL_ROWS or bucket == self.count - 1:
+                yield [_concat(tables) if tables else None for tables in group]
+                group = [[] for _ in streams]
+
+
+@dataclass
+class State:
+    """What the checks across shards need: the ids of the documents and of the sources of
+    derived ones (sorted Arrow arrays, about the bytes of the ids), fingerprints (constant
+    size) and spilled streams (on disk)."""
+
+    today: dt.date
+    spill: Spill
+    doc_ids: pa.Array = field(default_factory=lambda: pa.array([], pa.string()))
+    sources: pa.Array = field(default_factory=lambda: pa.array([], pa.string()))
+    fingerprints: dict[tuple[str, str, str], Fingerprint] = field(
+        default_factory=lambda: defaultdict(Fingerprint))
+
+    def add_fingerprints(self, side: str, kind: str, records: pa.Table) -> None:
+        """Add records of one table, in order, to the fingerprint of their split."""
+        splits = records.column("split")
+        for split in pc.unique(splits).to_pylist():
+            selected = pc.is_null(splits) if split is None else pc.equal(splits, split)
+            self.fingerprints[(kind, str(split), side)].add(records.filter(selected))
+
+
+def _concat(tables: list[pa.Table]) -> pa.Table:
+    return pa.concat_tables(tables).combine_chunks()
+
+
+def check_corpus(runner: Runner, state: State, documents: list[Shard]) -> None:
+    """From the id columns of ``documents``: ids unique, derivations resolve and stay in
+    their source's split, stories in one split. Keeps the ids and the sources."""
+    columns = ["doc_id", "split", "story_group", "derived_from"]
+    corpus = _concat([pa.Table.from_batches([batch]) for shard in documents
+                      for batch in shard.batches(columns)]
+                     or [relaxed(schema.TABLES["documents"]).empty_table().select(columns)])
+    doc_ids = corpus["doc_id"].combine_chunks()
+    source = pc.index_in(corpus["derived_from"], value_set=doc_ids, skip_nulls=True)
+    runner.validate("corpus", pa.table({"doc_id": doc_ids, "split": corpus["split"],
+                                        "source split": corpus["split"].take(source)}))
+    stories = corpus.group_by("story_group").aggregate([("split", "count_distinct"),
+                                                        ("split", "distinct")])
+    runner.validate("stories", pa.table({
+        "story_group": stories["story_group"], "splits": stories["split_count_distinct"],
+        "split names": pc.binary_join(stories["split_distinct"], ", ")}))
+    derived = corpus.filter(pc.is_valid(corpus["derived_from"]))
+    resolves = pc.is_in(derived["derived_from"], value_set=doc_ids, skip_nulls=True)
+    runner.validate("references", _references("documents.derived_from", derived["doc_id"],
+                                              derived["doc_id"], derived["derived_from"],
+                                              resolves))
+    state.doc_ids = _sorted(doc_ids.drop_null())
+    state.sources = _sorted(pc.unique(derived["derived_from"].combine_chunks()))
+
+
+def _sorted(values: pa.Array) -> pa.Array:
+    return values.take(pc.array_sort_indices(values))
+
+
+def _is_in_sorted(values: pa.Array, sorted_values: pa.Array) -> pa.Array:
+    """``pc.is_in`` against a large sorted array, looking only at its part between the least
+    and the greatest of ``values``: a batch holds a few consecutive documents, and a hash
+    table of the whole array for every batch made validation quadratic."""
+    least, greatest = pc.min_max(values).values()
+    if not least.is_valid:  # no values, or only nulls
+        return pc.is_in(values, value_set=sorted_values.slice(0, 0))
+    return pc.is_in(values, value_set=sorted_range(sorted_values, least.as_py(),
+                                                   greatest.as_py()))
+
+
+def check_documents_batch(runner: Runner, state: State, shard: Shard,
+                          batch: pa.RecordBatch) -> None:
+    for frame in table_frames("documents", batch):
+        table = _with_date_checks(frame, state.today)
+        if frame.name == "documents":
+            texts = batch.column("text").to_pylist()
+            table = table.append_column("sha256 of text", pa.array(
+                [None if t is None else hashlib.sha256(t.encode()).hexdigest() for t in texts],
+                pa.string())).append_column("file split", _constant(shard.split, len(texts)))
+            # the text as its length: all its column rule needs (not null), and light
+            table = table.set_column(table.column_names.index("text"), "text",
+                                     pc.utf8_length(table.column("text")))
+        runner.validate(frame.name, table)
+    sources = pa.Table.from_batches([batch.select(["doc_id", "text"])]).filter(
+        _is_in_sorted(batch.column("doc_id"), state.sources))
+    state.spill.add("source texts", "doc_id", sources)
+    check_nested_records(runner, state, batch)
+
+
+def _records(batch: pa.RecordBatch, kind: str) -> tuple[pa.RecordBatch, list[int]]:
+    """One kind's records of a documents batch laid out as its flat table, with the row of
+    each record's document."""
+    column = batch.column(kind)
+    parents = pc.list_parent_indices(column)
+    records = pc.list_flatten(column)
+    names = [*DOCUMENT_COLUMNS, *(f.name for f in schema.RECORD_FIELDS[kind])]
+    return pa.RecordBatch.from_arrays(
+        [batch.column(name).take(parents) for name in DOCUMENT_COLUMNS] + records.flatten(),
+        names=names), parents.to_pylist()
+
+
+def _items(records: pa.RecordBatch, column: str) -> tuple[pa.RecordBatch, pa.Array]:
+    """The items of a list column, each with the record it belongs to."""
+    return (records.take(pc.list_parent_indices(records.column(column))),
+            pc.list_flatten(records.column(column)))
+
+
+def check_nested_records(runner: Runner, state: State, batch: pa.RecordBatch) -> None:
+    """Spans against the document text, references inside a document and to the source,
+    and the fingerprints of the annotation lists."""
+    texts = batch.column("text").to_pylist()
+    derived_from = batch.column("derived_from")
+    records, owners, sources = {}, {}, {}
+    for kind in KINDS:
+        records[kind], parents = _records(batch, kind)
+        owners[kind] = [texts[i] for i in parents]
+        sources[kind] = derived_from.take(pa.array(parents, pa.int64()))
+        state.add_fingerprints("nested", kind, records[kind])
+    mentions, events, flags, claims = (records[k] for k in
+                                       ("mentions", "events", "span_flags", "claims"))
+    trigger = events.column("trigger")
+    duplicates = pc.is_valid(flags.column("first_occurrence"))
+    firsts = flags.filter(duplicates)
+    first_starts = firsts.column("first_occurrence")
+    runner.validate("spans", pa.concat_tables([
+        *(_own_spans(kind, records[kind], *(records[kind].column(c) for c in SPAN_COLUMNS),
+                     owners[kind]) for kind in ("mentions", "span_flags", "claims")),
+        _own_spans("events.trigger", events, *(trigger.field(c) for c in SPAN_COLUMNS),
+                   owners["events"]),
+        # the first occurrence of a duplicate is a span with the duplicate's text
+        _own_spans("span_flags.first_occurrence", firsts, first_starts,
+                   pc.add(first_starts, pc.utf8_length(firsts.column("text"))),
+                   firsts.column("text"),
+                   [o for o, d in zip(owners["span_flags"], duplicates.to_pylist(),
+                                      strict=True) if d]),
+    ]))
+    argument_events, arguments = _items(events, "arguments")
+    argument_mentions = arguments.field("mention_id")
+    runner.validate("references", pa.concat_tables([
+        _references("events.arguments.mention_id", argument_events.column("doc_id"),
+                    argument_events.column("id"), argument_mentions,
+                    pc.is_in(_keys(argument_events.column("doc_id"), argument_mentions),
+                             value_set=_keys(mentions.column("doc_id"), mentions.column("id")),
+                             skip_nulls=True)),
+        _references("claims.source_doc_id", claims.column("doc_id"), claims.column("id"),
+                    claims.column("source_doc_id"),
+                    pc.equal(claims.column("source_doc_id"), sources["claims"])),
+    ]))
+    linked = pc.is_valid(events.column("source_event_id"))
+    state.spill.add("links", "source", pa.table({
+        "doc_id": events.column("doc_id").filter(linked),
+        "id": events.column("id").filter(linked),
+        "target": events.column("source_event_id").filter(linked),
+        "source": sources["events"].filter(linked)}))
+    of_sources = _is_in_sorted(events.column("doc_id"), state.sources)
+    state.spill.add("source events", "doc_id", pa.table(
+        {"doc_id": events.column("doc_id"), "id": events.column("id")}).filter(of_sources))
+    evidence_claims, evidence = _items(claims, "evidence")
+    state.spill.add("evidence", "source", pa.table({
+        "doc_id": evidence_claims.column("doc_id"), "id": evidence_claims.column("id"),
+        "source": evidence_claims.column("source_doc_id"),
+        **{c: evidence.field(c) for c in SPAN_COLUMNS}}))
+
+
+def check_flat_batch(runner: Runner, state: State, shard: Shard, batch: pa.RecordBatch
+                     ) -> None:
+    for frame in table_frames(shard.table, batch):
+        table = _with_date_checks(frame, state.today)
+        if frame.name == shard.table:
+            table = table.append_column("file split", _constant(shard.split, batch.num_rows))
+        runner.validate(frame.name, table)
+    documents = pc.unique(batch.column("doc_id"))  # checked once per document, not record
+    known = _is_in_sorted(documents, state.doc_ids)
+    runner.validate("references", _references(
+        f"{shard.table}.doc_id", documents, pa.nulls(len(documents), pa.string()), documents,
+        known))
+    # records of documents that do not exist are reported as references alone
+    exists = known.take(pc.index_in(batch.column("doc_id"), value_set=documents))
+    state.add_fingerprints("flat", shard.table,
+                           pa.Table.from_batches([batch]).filter(pc.fill_null(exists, False)))
+    state.spill.add("record ids", "id", pa.table({
+        "table": _constant(shard.table, batch.num_rows), "id": batch.column("id")}))
+
+
+def check_across_documents(runner: Runner, state: State) -> None:
+    """Per spill bucket: ids unique, claim evidence against its source's text, source
+    events resolved."""
+    for (ids,) in state.spill.buckets("record ids"):
+        if ids is not None:
+            runner.validate_alone("record ids", ids)
+    for evidence, texts in state.spill.buckets("evidence", "source texts"):
+        if evidence is None:
+            continue
+        owners = texts or pa.table({"doc_id": pa.array([], pa.string()),
+                                    "text": pa.array([], pa.string())})
+        position = pc.index_in(evidence["source"], value_set=owners["doc_id"],
+                               skip_nulls=True).to_pylist()
+        source_texts = owners["text"].to_pylist()
+        runner.validate("spans", _span_rows(
+            "claims.evidence", evidence["doc_id"], evidence["id"],
+            *(evidence[c] for c in SPAN_COLUMNS),
+            *_measure([None if p is None else source_texts[p] for p in position],
+                      evidence["start"].to_pylist(), evidence["end"].to_pylist())))
+    for links, events in state.spill.buckets("links", "source events"):
+        if links is not None:
+            found = pa.array([], pa.string()) if events is None else \
+                _keys(events["doc_id"], events["id"])
+            runner.validate("references", _references(
+                "events.source_event_id", links["doc_id"], links["id"], links["target"],
+                pc.is_in(_keys(links["source"], links["target"]), value_set=found,
+                         skip_nulls=True)))
+
+
+def check_tables(runner: Runner, state: State, manifest: dict[str, Any],
+                 shards: list[Shard]) -> None:
+    """Row counts against the manifest's totals, flat tables against the nested lists."""
+    in_files: dict[tuple[str, str], int] = defaultdict(int)
+    for shard in shards:
+        in_files[(shard.table, shard.split)] += pq.ParquetFile(shard.path).metadata.num_rows
+    totals = manifest.get("tables") if isinstance(manifest.get("tables"), dict) else {}
+    in_manifest = {(t, s): n for t, splits in totals.items() for s, n in splits.items()}
+    kinds_splits = {(kind, split) for kind, split, _ in state.fingerprints}
+    rows = []
+    for table, split in sorted(in_files.keys() | in_manifest.keys() | kinds_splits):
+        row = {"table": table, "split": split, "rows in files": in_files.get((table, split), 0),
+               "rows in manifest": in_manifest.get((table, split), 0)}
+        if table in KINDS:
+            for side in ("flat", "nested"):
+                row[f"{side} records"] = str(state.fingerprints.get((table, split, side),
+                                                                    Fingerprint()))
+        rows.append(row)
+    runner.validate("tables", pa.Table.from_pylist(rows, schema=pa.schema([
+        ("table", pa.string()), ("split", pa.string()), ("rows in files", pa.int64()),
+        ("rows in manifest", pa.int64()), ("flat records", pa.string()),
+        ("nested records", pa.string())])))
+
+
+def validate_export(directory: Path, today: dt.date | None = None) -> ValidationReport:
+    """Run every suite on the export in ``directory`` (a temporary folder holds the
+    spilled streams)."""
+    with tempfile.TemporaryDirectory(prefix="newsprov-validate-") as spill:
+        runner = Runner()
+        manifest = _read_manifest(directory)
+        shards = check_files(runner, directory, manifest)
+        # The record-ids stream is the largest: one row per record of every table.
+        rows = sum(pq.ParquetFile(shard.path).metadata.num_rows for shard in shards)
+        state = State(today or dt.date.today(), Spill(Path(spill), rows))
+        by_table: dict[str, list[Shard]] = defaultdict(list)
+        for shard in shards:
+            by_table[shard.table].append(shard)
+        check_corpus(runner, state, by_table["documents"])
+        for table in schema.TABLES:
+            check = check_documents_batch if table == "documents" else check_flat_batch
+            for shard in by_table[table]:
+                for batch in shard.batches():
+                    check(runner, state, shard, batch)
+        check_across_documents(runner, state)
+        check_tables(runner, state, manifest, shards)
+        return runner.report(directory)
+
+
+# ------------------------------------------------------------------ the command

@@ -1,0 +1,50 @@
+"""Every path of the repository layout, in one place.
+
+Paths are relative to the repository folder (the commands' ``--root``), except ``REPO``:
+the checkout this package is installed from, where the set-up scripts keep the Label
+Studio server's own virtual environment.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[3]  # src/newsprov/core/layout.py -> the checkout
+
+# The corpus: one folder per document.
+DOCUMENTS_DIR = Path("corpus/documents")
+TEXT_FILE = "text.txt"
+METADATA_FILE = "metadata.json"
+SPLIT_PLAN = Path("corpus/splits.json")
+
+# Stand-off annotations.
+ANNOTATIONS_DIR = Path("annotations")
+GOLD_DIR = ANNOTATIONS_DIR / "gold"
+PASSES_DIR = ANNOTATIONS_DIR / "passes"
+PRE_DIR = ANNOTATIONS_DIR / "pre"
+EXCEPTIONS_FILE = ANNOTATIONS_DIR / "detector_exceptions.json"
+AGREEMENT_FILE = ANNOTATIONS_DIR / "agreement.json"
+GUIDELINES = ANNOTATIONS_DIR / "GUIDELINES.md"
+LABELSTUDIO_IMPORT_REPORT = "labelstudio-import.json"  # in the folder of the imported sets
+
+# The release.
+RELEASE_FILE = Path("release.json")
+CHANGELOG = Path("CHANGELOG.md")
+DATA_DIR = Path("data")
+MANIFEST = "manifest.json"  # in the export folder
+BASELINES_DIR = Path("baselines")
+
+# Reports: build artefacts beside the export folder, not committed.
+REPORTS_DIR = Path("reports")
+VALIDATION_REPORT = REPORTS_DIR / "validation.md"
+ADJUDICATION_REPORT = REPORTS_DIR / "adjudication.json"
+
+# Documentation with generated sections.
+README = Path("README.md")
+DATASHEET = Path("DATASHEET.md")
+CROISSANT = Path("croissant.json")
+QUALITY_CHECKS = Path("docs/quality-checks.md")
+
+# The Label Studio server for annotators (scripts/labelstudio_server.sh).
+LABELSTUDIO_DATA_DIR = REPO / ".labelstudio"
+LABELSTUDIO_BINARY = REPO / ".venv-labelstudio" / "bin" / "label-studio"

@@ -1,0 +1,409 @@
+"""Stand-off annotation files: one JSON file per document, one record per line.
+
+A file holds ``doc_id``, the ``text_sha256`` of the text it was made on, the document's
+``authorship`` judgement and one list per annotation kind of ``schema.RECORD_FIELDS``; each
+record has exactly the fields of its Arrow struct, so checking a record against the schema
+and exporting it are the same walk. Offsets are Unicode code points, end exclusive.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import os
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import msgspec
+import pyarrow as pa
+
+from newsprov.core import schema
+from newsprov.core.errors import InputError
+from newsprov.core.files import read_json, write_atomic
+from newsprov.core.schema import AnnotationFile
+from newsprov.store.corpus import Document, is_iso639_1
+
+FILE_KEYS = ("doc_id", "text_sha256", "authorship", *schema.ANNOTATION_KINDS)
+SPAN_KINDS = ("mentions", "span_flags", "claims")
+
+def empty_annotations(document: Document) -> AnnotationFile:
+    return {"doc_id": document.id, "text_sha256": document.metadata["sha256"],
+            "authorship": None, **{kind: [] for kind in schema.ANNOTATION_KINDS}}
+
+
+# ------------------------------------------------------------------ schema-driven check
+
+
+def check_value(value: Any, field: pa.Field, where: str) -> None:
+    """Check a JSON value against an Arrow field; raise ValueError naming the field path."""
+    if value is None:
+        if field.nullable:
+            return
+        raise ValueError(f"{where} is required")
+    type_ = field.type
+    if pa.types.is_string(type_):
+        if not isinstance(value, str):
+            raise ValueError(f"{where} must be a string, not {value!r}")
+    elif pa.types.is_integer(type_):
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise ValueError(f"{where} must be an integer, not {value!r}")
+    elif pa.types.is_list(type_):
+        if not isinstance(value, list):
+            raise ValueError(f"{where} must be a list")
+        item_field = type_.value_field.with_nullable(False).with_metadata(field.metadata)
+        for index, item in enumerate(value):
+            check_value(item, item_field, f"{where}[{index}]")
+        return
+    elif pa.types.is_struct(type_):
+        check_struct(value, list(type_), where)
+        return
+    vocabulary = schema.vocabulary_of(field)
+    if vocabulary is not None and value not in vocabulary:
+        raise ValueError(f"{where}: unknown label {value!r}; allowed: {vocabulary.names}")
+
+
+def check_struct(value: Any, fields: list[pa.Field], where: str) -> None:
+    if not isinstance(value, dict):
+        raise ValueError(f"{where} must be an object")
+    names = [f.name for f in fields]
+    if missing := [n for n in names if n not in value]:
+        raise ValueError(f"{where}: missing field(s) {missing}")
+    if unknown := sorted(value.keys() - set(names)):
+        raise ValueError(f"{where}: unknown field(s) {unknown}")
+    for field in fields:
+        check_value(value[field.name], field, f"{where}.{field.name}" if where else field.name)
+
+
+def _shape(field: pa.Field, name: str) -> Any:
+    """The msgspec type of the JSON values that ``check_value`` accepts for a field."""
+    type_ = field.type
+    vocabulary = schema.vocabulary_of(field)
+    if pa.types.is_list(type_):
+        item = type_.value_field.with_nullable(False).with_metadata(field.metadata)
+        shape: Any = list[_shape(item, name)]
+    elif pa.types.is_struct(type_):
+        shape = _struct_shape(name, list(type_))
+    elif vocabulary is not None:
+        shape = Literal[tuple(vocabulary.names)]
+    elif pa.types.is_string(type_):
+        shape = str
+    elif pa.types.is_integer(type_):
+        shape = int
+    else:
+        shape = Any
+    return shape | None if field.nullable else shape
+
+
+def _struct_shape(name: str, fields: list[pa.Field]) -> type[msgspec.Struct]:
+    return msgspec.defstruct(name, [(f.name, _shape(f, f"{name}_{f.name}")) for f in fields],
+                             forbid_unknown_fields=True, gc=False)
+
+
+# The authorship and record lists of a file, as msgspec checks them in C: the quick path of
+# a well-formed file. A file that fails it goes through ``check_value`` value by value, which
+# names the problem, so errors stay exactly those of the slow path.
+FILE_SHAPE = msgspec.defstruct(
+    "AnnotationFileShape",
+    [("authorship", _shape(schema.AUTHORSHIP_FIELD, "authorship")),
+     *((kind, list[_struct_shape(kind, fields)])
+       for kind, fields in schema.RECORD_FIELDS.items())], gc=False)
+
+
+def well_formed(data: AnnotationFile) -> bool:
+    try:
+        msgspec.convert(data, FILE_SHAPE)
+    except msgspec.ValidationError:
+        return False
+    return True
+
+
+# ------------------------------------------------------------------ file checks
+
+
+def records(data: AnnotationFile) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every annotation record of a file with its kind."""
+    for kind in schema.ANNOTATION_KINDS:
+        for record in data[kind]:
+            yield kind, record
+
+
+def check_span(span: Mapping[str, Any], text: str, what: str) -> None:
+    start, end = span["start"], span["end"]
+    if not 0 <= start < end <= len(text):
+        raise ValueError(f"{what} offsets [{start}, {end}) are not 0 <= start < end <= "
+                         f"{len(text)} (text length)")
+    if text[start:end] != span["text"]:
+        raise ValueError(f"{what} text {span['text']!r} does not match the document text "
+                         f"{text[start:end]!r} at [{start}, {end})")
+
+
+def check_annotation_file(data: Any, path: Path, corpus: Mapping[str, Document],
+                          source_annotations: Mapping[str, AnnotationFile] | None = None
+                          ) -> AnnotationFile:
+    """Check one annotation file against the schema, its document and the corpus.
+
+    ``source_annotations`` (the set this file belongs to) resolves events of a derived
+    document to the events of its source; without it those references are not checked.
+    """
+    if not isinstance(data, dict):
+        raise InputError(path, None, "an annotation file must be a JSON object")
+    if list(data) != list(FILE_KEYS):
+        raise InputError(path, None, f"top-level keys must be {list(FILE_KEYS)}, "
+                                     f"found {list(data)}")
+    document = corpus.get(data["doc_id"])
+    if document is None:
+        raise InputError(path, None, f"doc_id {data['doc_id']!r} is not a corpus document")
+    if path.stem != document.id:
+        raise InputError(path, None, f"file name does not match doc_id {document.id!r}")
+    if data["text_sha256"] != document.metadata["sha256"]:
+        raise InputError(path, None, "text_sha256 differs from the document's sha256: the "
+                                     "text was changed after it was annotated")
+    shaped = well_formed(data)
+    try:
+        if not shaped:
+            check_value(data["authorship"], schema.AUTHORSHIP_FIELD, "authorship")
+        if data["authorship"] is not None:
+            _check_provenance(data["authorship"]["provenance"])
+    except ValueError as error:
+        raise InputError(path, "authorship", str(error)) from None
+    seen: set[str] = set()
+    for kind in schema.ANNOTATION_KINDS:
+        if not isinstance(data[kind], list):
+            raise InputError(path, None, f"{kind} must be a list")
+        for index, record in enumerate(data[kind]):
+            try:
+                if not shaped:
+                    check_struct(record, schema.RECORD_FIELDS[kind], "")
+                if record["id"] in seen:
+                    raise ValueError("duplicate id")
+                seen.add(record["id"])
+                _check_provenance(record["provenance"])
+            except ValueError as error:
+                name = record.get("id") if isinstance(record, dict) else None
+                name = name if isinstance(name, str) else f"{kind}[{index}]"
+                raise InputError(path, name, f"{kind}: {error}") from None
+    mention_ids = _ids(data, "mentions")
+    for kind, record in records(data):
+        try:
+            _check_record(kind, record, mention_ids, document, corpus, source_annotations)
+        except ValueError as error:
+            raise InputError(path, record["id"], f"{kind}: {error}") from None
+    return data
+
+
+def _check_provenance(provenance: Mapping[str, Any]) -> None:
+    try:
+        dt.date.fromisoformat(provenance["date"])
+    except ValueError:
+        raise ValueError(f"provenance.date {provenance['date']!r} is not a date") from None
+
+
+def _ids(data: AnnotationFile, kind: str) -> set[str]:
+    return {record["id"] for record in data[kind]}
+
+
+def _check_record(kind: str, record: dict[str, Any], mention_ids: set[str],
+                  document: Document, corpus: Mapping[str, Document],
+                  source_annotations: Mapping[str, AnnotationFile] | None) -> None:
+    if kind in SPAN_KINDS:
+        check_span(record, document.text, "span")
+    if kind == "events":
+        _check_event(record, mention_ids, document, source_annotations)
+    elif kind == "span_flags":
+        _check_span_flag(record, document.text)
+    elif kind == "claims":
+        _check_claim(record, document, corpus)
+
+
+def _check_event(event: dict[str, Any], mention_ids: set[str], document: Document,
+                 source_annotations: Mapping[str, AnnotationFile] | None) -> None:
+    check_span(event["trigger"], document.text, "trigger")
+    for argument in event["arguments"]:
+        if argument["mention_id"] not in mention_ids:
+            raise ValueError(f"argument {argument['role']} refers to mention "
+                             f"{argument['mention_id']!r}, which is not in this document")
+    source_event = event["source_event_id"]
+    if source_event is None:
+        return
+    if document.derived_from is None:
+        raise ValueError("source_event_id is set, but the document is not derived")
+    if source_annotations is not None:
+        source = source_annotations.get(document.derived_from)
+        if source is None or source_event not in _ids(source, "events"):
+            raise ValueError(f"source_event_id {source_event!r} is not an event of the "
+                             f"source document {document.derived_from!r}")
+
+
+def _check_span_flag(flag: dict[str, Any], document_text: str) -> None:
+    label = flag["label"]
+    attributes = {"boilerplate_kind": "boilerplate", "first_occurrence": "duplicate",
+                  "language": "foreign_language"}
+    for attribute, owner in attributes.items():
+        if (flag[attribute] is None) == (label == owner):
+            need = "requires" if label == owner else "must not have"
+            raise ValueError(f"a {label} flag {need} {attribute}")
+    if label == "foreign_language" and not is_iso639_1(flag["language"]):
+        raise ValueError(f"language {flag['language']!r} is not an ISO 639-1 code")
+    if label == "duplicate":
+        first = flag["first_occurrence"]
+        if not (0 <= first < flag["start"] and
+                document_text[first:first + len(flag["text"])] == flag["text"]):
+            raise ValueError(f"first_occurrence {first} is not the start of an earlier "
+                             "occurrence of the same text")
+
+
+def _check_claim(claim: dict[str, Any], document: Document,
+                 corpus: Mapping[str, Document]) -> None:
+    if document.derived_from is None:
+        raise ValueError("claims are only made on derived documents")
+    if claim["source_doc_id"] != document.derived_from:
+        raise ValueError(f"source_doc_id {claim['source_doc_id']!r} is not the document's "
+                         f"source {document.derived_from!r}")
+    supported = claim["support"] == "supported"
+    if supported != (claim["severity"] is None) or supported != (claim["error_type"] is None):
+        raise ValueError("severity and error_type are given exactly when the claim is "
+                         "not supported")
+    if claim["support"] in ("supported", "contradicted") and not claim["evidence"]:
+        raise ValueError(f"a {claim['support']} claim needs evidence in the source")
+    source_text = corpus[document.derived_from].text
+    for index, span in enumerate(claim["evidence"]):
+        check_span(span, source_text, f"evidence[{index}]")
+
+
+# ------------------------------------------------------------------ sets of files
+
+
+class AnnotationSet:
+    """The files of one annotation directory, checked one at a time against a corpus.
+
+    Memory does not grow with the set. The annotations of a derived document's source are
+    read again when its events refer to them. Ids must be unique across the set: an id of the
+    form ``<doc_id>:<suffix>`` (``suffix`` without ``:``; the form every tool here writes)
+    can only clash inside the file of that document, which checks it, so only other ids are
+    remembered, and one that names another document is looked up in that document's file.
+    """
+
+    def __init__(self, directory: Path, corpus: Mapping[str, Document]) -> None:
+        if not directory.is_dir():
+            raise InputError(directory, None, "annotation directory not found")
+        self.directory = directory
+        self.corpus = corpus
+        self.sources = RecordIds(directory)
+        self.other_ids: dict[str, Path] = {}
+
+    def path(self, doc_id: str) -> Path:
+        return self.directory / f"{doc_id}.json"
+
+    def checked_file_of(self, doc_id: str) -> AnnotationFile | None:
+        """The document's file, checked; None if the set has no file for it."""
+        path = self.path(doc_id)
+        return self.check(path) if path.exists() else None
+
+    def check(self, path: Path) -> AnnotationFile:
+        """Read and check one file of the set; raise InputError naming what is wrong."""
+        checked = check_annotation_file(read_json(path), path, self.corpus, self.sources)
+        for _, record in records(checked):
+            self._check_unique(record["id"], checked["doc_id"], path)
+        return checked
+
+    def _check_unique(self, record_id: str, doc_id: str, path: Path) -> None:
+        owner, colon, _ = record_id.rpartition(":")
+        if owner == doc_id:
+            return
+        first = self.other_ids.setdefault(record_id, path)
+        if first == path and colon and owner in self.corpus and \
+                record_id in _raw_ids(self.sources.get(owner, {})):
+            first = self.path(owner)
+        if first != path:
+            first, second = sorted((first, path))
+            raise InputError(second, record_id, f"duplicate id: also used in {first}")
+
+    def files_without_document(self, documents: Path) -> list[Path]:
+        """Files whose name is not a document folder in ``documents``: each one fails its
+        check. One stat per file: no second list of every name in memory."""
+        folders = os.fsencode(documents)
+        return sorted(self.path(os.fsdecode(stem)) for stem in _json_file_stems(self.directory)
+                      if stem.startswith(b".") or not os.path.isdir(os.path.join(folders, stem)))
+
+
+# What a reference into another file of a set needs: the file's doc_id and record ids.
+# msgspec builds only these and skips the rest of the file unparsed.
+_RECORD_ID = msgspec.defstruct("RecordId", [("id", Any)], gc=False)
+_RECORD_IDS = msgspec.defstruct(
+    "RecordIds", [("doc_id", Any), *((kind, list[_RECORD_ID]) for kind in schema.ANNOTATION_KINDS)],
+    gc=False)
+
+
+class RecordIds(Mapping[str, AnnotationFile]):
+    """doc_id -> ``{"doc_id": ..., <kind>: [{"id": ...}, ...]}`` of ``<doc_id>.json``, read
+    when looked up (a few are kept): the source events that a derived document's events
+    name, and the ids that an id naming another document may clash with."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self._read = functools.lru_cache(maxsize=16)(self._read_uncached)
+
+    def __getitem__(self, doc_id: str) -> AnnotationFile:
+        return self._read(doc_id)
+
+    def _read_uncached(self, doc_id: str) -> AnnotationFile:
+        path = self.directory / f"{doc_id}.json"
+        if not path.is_file():
+            raise KeyError(doc_id)
+        try:
+            data = msgspec.to_builtins(msgspec.json.decode(path.read_bytes(), type=_RECORD_IDS))
+        except msgspec.DecodeError:   # another shape: parse all of it, as the file's own check
+            data = read_json(path)
+        if not isinstance(data, dict) or data.get("doc_id") != doc_id:
+            raise KeyError(doc_id)
+        return data
+
+    def __iter__(self) -> Iterator[str]:
+        return (os.fsdecode(stem) for stem in _json_file_stems(self.directory))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in _json_file_stems(self.directory))
+
+
+def _json_file_stems(directory: Path) -> Iterator[bytes]:
+    with os.scandir(os.fsencode(directory)) as entries:
+        for entry in entries:
+            if entry.name.endswith(b".json"):
+                yield entry.name[:-len(b".json")]
+
+
+def _raw_ids(data: AnnotationFile) -> set[Any]:
+    """Record ids of a parsed file that may not have passed its check."""
+    kinds = (data.get(kind) for kind in schema.ANNOTATION_KINDS)
+    return {record.get("id") for items in kinds if isinstance(items, list)
+            for record in items if isinstance(record, dict)}
+
+
+def load_annotation_set(directory: Path, corpus: Mapping[str, Document]
+                        ) -> dict[str, AnnotationFile]:
+    """Every ``<doc_id>.json`` in a directory, checked; ids unique across the set."""
+    annotation_set = AnnotationSet(directory, corpus)
+    checked = (annotation_set.check(path) for path in sorted(directory.glob("*.json")))
+    return {data["doc_id"]: data for data in checked}
+
+
+def dumps(data: AnnotationFile) -> str:
+    """Canonical text of an annotation file: one record per line, so diffs show records."""
+    def line(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False)
+
+    parts = [f'  "doc_id": {line(data["doc_id"])}',
+             f'  "text_sha256": {line(data["text_sha256"])}',
+             f'  "authorship": {line(data["authorship"])}']
+    for kind in schema.ANNOTATION_KINDS:
+        items = ",\n".join(f"    {line(record)}" for record in data[kind])
+        parts.append(f'  "{kind}": [\n{items}\n  ]' if items else f'  "{kind}": []')
+    return "{\n" + ",\n".join(parts) + "\n}\n"
+
+
+
+
+def write_annotation_file(path: Path, data: AnnotationFile) -> None:
+    write_atomic(path, dumps(data))

@@ -1,0 +1,46 @@
+"""Release information: the data version of ``release.json`` with its CHANGELOG entry, and
+the splits of the export currently in ``data/``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+from newsprov.core.errors import InputError
+from newsprov.core.files import read_json
+from newsprov.core.layout import CHANGELOG, RELEASE_FILE
+
+
+@dataclass(frozen=True)
+class Release:
+    version: str
+    date: str
+    released: bool
+
+
+def read_release(root: Path) -> Release:
+    path = root / RELEASE_FILE
+    data = read_json(path) if path.is_file() else None
+    if not isinstance(data, dict) or set(data) != {"version", "date", "released"}:
+        raise InputError(path, None, 'expected {"version", "date", "released"}')
+    release = Release(**data)
+    changelog = root / CHANGELOG
+    if f"## [{release.version}]" not in changelog.read_text(encoding="utf-8"):
+        raise InputError(changelog, release.version,
+                         "no CHANGELOG entry '## [<version>]' for the version in release.json")
+    return release
+
+
+def parquet_files(data_dir: Path, table: str) -> list[Path]:
+    return sorted((data_dir / table).glob("*.parquet"))
+
+
+def released_splits(data_dir: Path) -> dict[str, str]:
+    """Document -> split of the export currently in ``data/`` (empty if there is none)."""
+    files = parquet_files(data_dir, "documents")
+    if not files:
+        return {}
+    table = pq.read_table(files, columns=["doc_id", "split"])
+    return dict(zip(table["doc_id"].to_pylist(), table["split"].to_pylist(), strict=True))
