@@ -31,7 +31,7 @@ COMMANDS: dict[str, Command] = {
     "build": Command("build", "build_command",
                      "Validate corpus and gold annotations and write the Parquet release to "
                      "data/."),
-    "check": Command("build", "check_command",
+    "check": Command("check", "check_command",
                      "Check the corpus and one annotation directory without building."),
     "docs": Command("build", "docs_command",
                     "Regenerate the generated sections of the guidelines, card and datasheet."),
@@ -61,7 +61,7 @@ COMMANDS: dict[str, Command] = {
     "agreement": Command("annotate", "agreement_command",
                          "Agreement of two annotation passes: span F1, kappa and alpha, as "
                          "JSON.", ("ingest", "bench")),
-    "validate": Command("build", "validate_command",
+    "validate": Command("validate", "validate_command",
                         "Run the Great Expectations suites on an export; exit 1 on any "
                         "failure."),
 }
