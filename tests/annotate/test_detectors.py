@@ -17,6 +17,7 @@ from newsprov.annotate.detectors import (
     hit_status,
     pre_annotations,
     read_exceptions,
+    review_hits,
     stale_exceptions,
 )
 from newsprov.core.errors import InputError
@@ -235,13 +236,26 @@ def test_exceptions_are_checked_against_the_text(tmp_path, corpus):
              "end": start + 17, "text": "America,officials", "reason": "reviewed"}
     path.write_text(json.dumps([entry]), encoding="utf-8")
     assert read_exceptions(path, corpus) == [entry]
-    for broken, problem in (({"text": "America, officials"}, "does not match"),
-                            ({"reason": " "}, "needs a reason"),
-                            ({"detector": "spelling"}, "unknown detector"),
-                            ({"doc_id": "999_x"}, "not in the corpus")):
+    for broken, problem, check in (
+            ({"text": "America, officials"}, "does not match", "exception-span"),
+            ({"reason": " "}, "needs a reason", "exception-reason"),
+            ({"detector": "spelling"}, "unknown detector", "exception-detector-unknown"),
+            ({"doc_id": "999_x"}, "not in the corpus", "exception-document-unknown"),
+            ({"extra": 1}, "exactly the keys", "exception-keys")):
         path.write_text(json.dumps([{**entry, **broken}]), encoding="utf-8")
-        with pytest.raises(InputError, match=problem):
+        with pytest.raises(InputError, match=problem) as caught:
             read_exceptions(path, corpus)
+        assert (caught.value.check, caught.value.record) == (check, "exceptions[0]")
+    path.write_text(json.dumps(entry), encoding="utf-8")
+    with pytest.raises(InputError, match="expected a list") as caught:
+        read_exceptions(path, corpus)
+    assert caught.value.check == "exceptions-shape"
+
+
+def test_detect_refuses_a_document_not_in_the_corpus(repo):
+    with pytest.raises(InputError) as caught:
+        list(review_hits(repo, ["999_x"]))
+    assert (caught.value.check, caught.value.record) == ("document-unknown", "999_x")
 
 
 def test_claims_must_tile_the_claim_units(corpus):

@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
-from newsprov.annotate.ingest import Provenance, add
+from newsprov.annotate.ingest import MAX_BYTES, Provenance, add
 from newsprov.build.export import build
 from newsprov.cli import main
 from newsprov.core.errors import InputError
@@ -104,8 +104,11 @@ def test_saved_page_keeps_the_article_and_drops_the_furniture(only_original):
 def test_re_adding_the_same_page_is_refused(only_original):
     first = add(only_original, str(BRIDGE), STORY)
     before = snapshot(only_original)
-    with pytest.raises(InputError, match=f"already in the corpus as {first.document.id}"):
+    with pytest.raises(InputError, match=f"already in the corpus as {first.document.id}") \
+            as refused:
         add(only_original, str(BRIDGE), Provenance(story_group="another"), doc_id="777_x")
+    assert (refused.value.file, refused.value.record) == (str(BRIDGE), first.document.id)
+    assert refused.value.check == "duplicate-text"
     assert snapshot(only_original) == before
 
 
@@ -131,11 +134,20 @@ def test_missing_page_and_closed_port_are_unreachable(only_original, server):
         probe.bind(("127.0.0.1", 0))
         closed = probe.getsockname()[1]
     before = snapshot(only_original)
-    for url in (f"{server}/no_such_page.html", f"http://127.0.0.1:{closed}/page.html"):
+    for url, problem, check in (
+            (f"{server}/no_such_page.html", "unreachable", "url-unreachable"),
+            (f"http://127.0.0.1:{closed}/page.html", "unreachable", "url-unreachable"),
+            (f"{server}/README.md", "not HTML or plain text (Content-Type text/markdown)",
+             "url-content-type")):
         result = CliRunner().invoke(main, ["add", url, "--root", str(only_original),
                                            "--story-group", "s"])
         assert result.exit_code == 2
-        assert f"error: {url}: unreachable" in result.output
+        assert f"error: {url}: {problem}" in result.output
+        with pytest.raises(InputError) as refused:
+            add(only_original, url, Provenance(story_group="s"))
+        assert refused.value.file == url
+        assert refused.value.problem.startswith(problem)
+        assert refused.value.check == check
     assert snapshot(only_original) == before
 
 
@@ -146,6 +158,7 @@ def test_rewrite_seed_proposes_the_original_as_its_source(only_original, repo, t
     with pytest.raises(InputError, match=f"{ORIGINAL}: likely source") as refused:
         add(only_original, str(seed))
     assert "--derived-from" in str(refused.value)
+    assert refused.value.check == "source-candidates"
     assert snapshot(only_original) == before
 
     added = add(only_original, str(seed),
@@ -164,38 +177,88 @@ def test_rewrite_seed_proposes_the_original_as_its_source(only_original, repo, t
 
 
 def _write(name: str, content: bytes):
-    def make(tmp_path: Path) -> Path:
+    def make(tmp_path: Path, root: Path) -> Path:
         path = tmp_path / name
         path.write_bytes(content)
         return path
     return make
 
 
+def _too_large(tmp_path: Path, root: Path) -> Path:
+    path = tmp_path / "huge.txt"
+    with path.open("wb") as file:
+        file.truncate(MAX_BYTES + 1)
+    return path
+
+
+def _pre_annotations_of(doc_id: str):
+    def make(tmp_path: Path, root: Path) -> Path:
+        (root / PRE_DIR).mkdir(parents=True)
+        (root / PRE_DIR / f"{doc_id}.json").write_text("{}\n")
+        return BRIDGE
+    return make
+
+
+def _bridge(tmp_path: Path, root: Path) -> Path:
+    return BRIDGE
+
+
+# case -> (the input, options of add, problem, check, where the error points if not the input)
 BAD_INPUT = {
-    "not_html": (_write("page.html", b"Just some words, no markup at all.\n"), {}, "not HTML"),
-    "empty_extraction": (lambda _: FIXTURES / "script_only.html", {}, "no article text"),
+    "not_html": (_write("page.html", b"Just some words, no markup at all.\n"), {}, "not HTML",
+                 "not-html", None),
+    "empty_extraction": (lambda *_: FIXTURES / "script_only.html", {}, "no article text",
+                         "nothing-extracted", None),
     "binary_file": (_write("photo.png", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x10"), {},
-                    "binary file"),
+                    "binary file", "binary-input", None),
     "unknown_encoding": (_write("cafe.txt", "Café talks in Hanoi.\n".encode("latin-1")), {},
-                         "unknown encoding"),
+                         "unknown encoding", "unknown-encoding", None),
     "undefined_charset": (_write("odd.html", b'<html><head><meta charset="x-no-such">'
                                              b"</head><body><p>Text</p></body></html>"),
-                          {}, "unknown encoding 'x-no-such'"),
-    "empty_text": (_write("empty.txt", b" \n\n"), {}, "holds no text"),
-    "missing_file": (lambda tmp_path: tmp_path / "nowhere.html", {}, "no such file"),
-    "existing_id": (lambda _: BRIDGE, {"doc_id": ORIGINAL}, "document id already exists"),
-    "no_story_group": (lambda _: BRIDGE, {"given": Provenance()}, "--story-group"),
+                          {}, "unknown encoding 'x-no-such'", "unknown-encoding", None),
+    "empty_text": (_write("empty.txt", b" \n\n"), {}, "holds no text", "no-text", None),
+    "missing_file": (lambda tmp_path, _: tmp_path / "nowhere.html", {}, "no such file",
+                     "input-not-found", None),
+    "too_large": (_too_large, {}, f"larger than {MAX_BYTES} bytes", "input-too-large", None),
+    "existing_id": (_bridge, {"doc_id": ORIGINAL}, "document id already exists", "document-id",
+                    DOCUMENTS_DIR / ORIGINAL),
+    "invalid_id": (_bridge, {"doc_id": "-bad id"}, "document id is not a valid id",
+                   "document-id", DOCUMENTS_DIR / "-bad id"),
+    "no_story_group": (_bridge, {"given": Provenance()}, "--story-group", "story-group-needed",
+                       None),
+    "derived_and_not_derived": (
+        _bridge, {"given": Provenance(derived_from=ORIGINAL, derivation="machine_rewrite",
+                                      not_derived=True)},
+        "--derived-from and --not-derived contradict", "derivation-options-contradict", None),
+    "derived_from_without_derivation": (
+        _bridge, {"given": Provenance(derived_from=ORIGINAL)},
+        "--derived-from and --derivation go together", "derivation-options-pair", None),
+    "derivation_without_derived_from": (
+        _bridge, {"given": Provenance(story_group="s", derivation="machine_rewrite")},
+        "--derived-from and --derivation go together", "derivation-options-pair", None),
+    "derived_from_unknown": (
+        _bridge, {"given": Provenance(derived_from="999_nowhere", derivation="machine_rewrite")},
+        "--derived-from '999_nowhere' is not in the corpus", "derived-from-unknown", None),
+    # py3langid answers `yue` (no ISO 639-1 code) for written Cantonese
+    "cantonese": (_write("yue.txt", "佢哋今日去咗街市買嘢食。我哋唔知佢幾時返嚟。"
+                                    "呢個係好重要嘅事。\n".encode()), {},
+                  "detected language 'yue' is not ISO 639-1", "language-not-iso639-1", None),
+    "pre_annotations_exist": (_pre_annotations_of("777_x"), {"doc_id": "777_x"},
+                              "pre-annotations for this id already exist",
+                              "pre-annotations-exist", PRE_DIR / "777_x.json"),
 }
 
 
 @pytest.mark.parametrize("case", sorted(BAD_INPUT))
 def test_bad_input_is_refused_and_changes_nothing(case, only_original, tmp_path):
-    make, options, problem = BAD_INPUT[case]
-    source = make(tmp_path)
+    make, options, problem, check, where = BAD_INPUT[case]
+    source = make(tmp_path, only_original)
     before = snapshot(only_original)
     with pytest.raises(InputError, match=problem) as refused:
         add(only_original, str(source), **{"given": STORY, **options})
-    assert refused.value.file in (str(source), str(only_original / DOCUMENTS_DIR / ORIGINAL))
+    expected = str(only_original / where) if where else str(source)
+    assert refused.value.file == expected
+    assert refused.value.check == check
     assert snapshot(only_original) == before
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,7 @@ from newsprov.bench.evaluation import (
 from newsprov.cli import main
 from newsprov.core.errors import InputError
 from newsprov.core.files import section_body
-from newsprov.core.layout import BASELINES_DIR, DATA_DIR, README
+from newsprov.core.layout import BASELINES_DIR, DATA_DIR, MANIFEST, README
 from newsprov.core.metrics import span_scores
 from newsprov.store.annotations import records
 from newsprov.store.corpus import Document
@@ -245,14 +245,44 @@ def test_evaluate_with_no_predictions_scores_zero_recall(release: Release, tmp_p
 
 def test_release_of_another_version_or_changed_since_its_manifest_is_refused(
         repo: Path, tmp_path: Path) -> None:
-    with pytest.raises(InputError, match=r"not 9\.9\.9"):
+    with pytest.raises(InputError, match=r"not 9\.9\.9") as error:
         read_release(repo / DATA_DIR, "test", "9.9.9")
+    assert error.value.check == "release-version"
     data = shutil.copytree(repo / DATA_DIR, tmp_path / "data")
     shard = next((data / "documents").glob("*.parquet"))
     shard.write_bytes(shard.read_bytes() + b"\0")
     with pytest.raises(InputError, match="sha256 differs") as error:
         read_release(data, "test")
     assert error.value.file == str(shard)
+    assert error.value.check == "release-file-changed"
+
+
+def remove(path: str) -> Callable[[Path], Any]:
+    return lambda data: (data / path).unlink()
+
+
+SHARD = "mentions/test-00000-of-00001.parquet"
+# case (the check) -> (break the copied export, split read; file, record named; problem)
+BROKEN_RELEASES = {
+    "no-release": (remove(MANIFEST), "test", MANIFEST, None, "no release here"),
+    "release-file-missing": (remove(SHARD), "test", SHARD, None,
+                             f"listed in {MANIFEST} but missing"),
+    "split-unknown": (lambda data: None, "dev", MANIFEST, "dev", "unknown split; allowed"),
+    "split-empty": (lambda data: None, "train", MANIFEST, "train",
+                    "has no documents in this split"),
+}
+
+
+@pytest.mark.parametrize("check", BROKEN_RELEASES)
+def test_broken_release_is_refused(check: str, repo: Path, tmp_path: Path) -> None:
+    damage, split, file, record, problem = BROKEN_RELEASES[check]
+    data = shutil.copytree(repo / DATA_DIR, tmp_path / "data")
+    damage(data)
+    with pytest.raises(InputError) as error:
+        read_release(data, split)
+    assert (error.value.file, error.value.record) == (str(data / file), record)
+    assert problem in error.value.problem
+    assert error.value.check == check
 
 
 # ------------------------------------------------------------------ malformed predictions
@@ -266,43 +296,73 @@ def valid_line(release: Release) -> dict[str, Any]:
             "provenance": {"annotator": "sys", "method": "rule_based", "date": "2026-11-23"}}
 
 
-# case -> (change the valid line, or give the lines; record named; problem)
+def authorship_line(label: str) -> dict[str, Any]:
+    return {"doc_id": ORIGINAL, "kind": "authorship", "label": label, "evidence": "",
+            "provenance": {"annotator": "sys", "method": "rule_based", "date": "2026-11-23"}}
+
+
+def same_span_claims(release: Release) -> list[dict[str, Any]]:
+    """Two claims of the rewrite on one span (its first gold claim's)."""
+    gold = release.gold[REWRITE]["claims"][0]
+    return [{**gold, "doc_id": REWRITE, "kind": "claims", "id": f"sys:c{n}"} for n in (1, 2)]
+
+
+# case -> (change the valid line, or give the lines (a str is written as it is; None writes
+# no file); record named; problem; check)
 MALFORMED = {
-    "unknown-document": (lambda line: [{**line, "doc_id": "999_nope"}], "line 1",
-                         "doc_id '999_nope' is not a document of the release"),
-    "offsets-outside-the-text": (lambda line: [{**line, "end": 10**6}], "line 1 (sys:m1)",
-                                 "are not 0 <= start < end"),
-    "span-text-mismatch": (lambda line: [{**line, "text": "Hue"}], "line 1 (sys:m1)",
-                           "does not match the document text"),
-    "unknown-label": (lambda line: [{**line, "type": "CITY"}], "line 1 (sys:m1)",
-                      "unknown label 'CITY'"),
-    "duplicate-id": (lambda line: [line, {**line, "start": 0, "end": 7, "text": "Vietnam"}],
-                     "line 2 (sys:m1)", "duplicate id: also on line 1"),
-    "unknown-kind": (lambda line: [{**line, "kind": "entities"}], "line 1",
-                     "kind 'entities' is not one of"),
-    "missing-field": (lambda line: [{k: v for k, v in line.items() if k != "entity_id"}],
-                      "line 1 (sys:m1)", "missing field(s) ['entity_id']"),
+    "unknown-document": (lambda line, _: [{**line, "doc_id": "999_nope"}], "line 1",
+                         "doc_id '999_nope' is not a document of the release",
+                         "prediction-document"),
+    "offsets-outside-the-text": (lambda line, _: [{**line, "end": 10**6}], "line 1 (sys:m1)",
+                                 "are not 0 <= start < end", "annotation-record-content"),
+    "span-text-mismatch": (lambda line, _: [{**line, "text": "Hue"}], "line 1 (sys:m1)",
+                           "does not match the document text", "annotation-record-content"),
+    "unknown-label": (lambda line, _: [{**line, "type": "CITY"}], "line 1 (sys:m1)",
+                      "unknown label 'CITY'", "annotation-record-shape"),
+    "duplicate-id": (lambda line, _: [line, {**line, "start": 0, "end": 7, "text": "Vietnam"}],
+                     "line 2 (sys:m1)", "duplicate id: also on line 1", "duplicate-record-id"),
+    "unknown-kind": (lambda line, _: [{**line, "kind": "entities"}], "line 1",
+                     "kind 'entities' is not one of", "prediction-kind"),
+    "missing-field": (lambda line, _: [{k: v for k, v in line.items() if k != "entity_id"}],
+                      "line 1 (sys:m1)", "missing field(s) ['entity_id']",
+                      "annotation-record-shape"),
+    "file-not-found": (lambda line, _: None, None, "prediction file not found",
+                       "predictions-not-found"),
+    "invalid-json": (lambda line, _: [line, '{"doc_id": '], "line 2", "invalid JSON",
+                     "invalid-json"),
+    "not-an-object": (lambda line, _: [[line]], "line 1", "a prediction must be a JSON object",
+                      "prediction-not-object"),
+    "second-authorship": (lambda line, _: [authorship_line("human"), line,
+                                           authorship_line("machine")],
+                          "line 3", f"a second authorship for {ORIGINAL} (first on line 1)",
+                          "second-authorship"),
+    "claims-on-one-span": (lambda line, release: same_span_claims(release), "line 2 (sys:c2)",
+                           "claims: same span as sys:c1", "claim-same-span"),
 }
 
 
 @pytest.mark.parametrize("case", MALFORMED)
 def test_malformed_predictions_name_the_line_and_record(case: str, release: Release,
                                                         tmp_path: Path) -> None:
-    make, record, problem = MALFORMED[case]
+    make, record, problem, check = MALFORMED[case]
     path = tmp_path / f"{case}.jsonl"
-    path.write_text("".join(json.dumps(line) + "\n" for line in make(valid_line(release))),
-                    encoding="utf-8")
+    lines = make(valid_line(release), release)
+    if lines is not None:
+        path.write_text("".join((line if isinstance(line, str) else json.dumps(line)) + "\n"
+                                for line in lines), encoding="utf-8")
     with pytest.raises(InputError) as error:
         read_predictions(path, release.documents)
     assert (error.value.file, error.value.record) == (str(path), record)
     assert problem in error.value.problem
+    assert error.value.check == check
 
 
 def test_invalid_json_line_is_named(release: Release, tmp_path: Path) -> None:
     path = tmp_path / "broken.jsonl"
     path.write_text(json.dumps(valid_line(release)) + "\n{\"doc_id\": \n", encoding="utf-8")
-    with pytest.raises(InputError, match="line 2: invalid JSON"):
+    with pytest.raises(InputError, match="line 2: invalid JSON") as error:
         read_predictions(path, release.documents)
+    assert error.value.check == "invalid-json"
 
 
 def test_predictions_round_trip_through_the_jsonl_format(release: Release,
@@ -359,3 +419,14 @@ def test_readme_baseline_table_is_what_evaluate_gives_the_committed_predictions(
     readme = (repo / README).read_text(encoding="utf-8")
     assert section_body(readme, README_SECTION) == baseline_section(repo, release), \
         "the README's baseline table is stale: run `newsprov baselines`"
+
+
+def test_baselines_refuse_a_readme_without_the_generated_section(scratch_repo: Path) -> None:
+    readme = scratch_repo / README
+    readme.write_text(readme.read_text(encoding="utf-8").replace(
+        f"<!-- BEGIN GENERATED: {README_SECTION} -->", ""), encoding="utf-8")
+    with pytest.raises(InputError) as error:
+        run_baselines(scratch_repo, "test")
+    assert (error.value.file, error.value.record) == (str(readme), README_SECTION)
+    assert f"no generated section {README_SECTION!r}" in error.value.problem
+    assert error.value.check == "generated-section-missing"

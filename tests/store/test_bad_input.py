@@ -7,16 +7,21 @@ the gold set's content) and break exactly one thing; each case is named after it
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from newsprov.build.export import build
 from newsprov.core.errors import InputError
-from newsprov.core.layout import DOCUMENTS_DIR, GOLD_DIR
-from newsprov.store.annotations import empty_annotations, write_annotation_file
-from newsprov.store.corpus import load_corpus
+from newsprov.core.files import read_json
+from newsprov.core.layout import DOCUMENTS_DIR, GOLD_DIR, RELEASE_FILE, SPLIT_PLAN
+from newsprov.store.annotations import empty_annotations, load_annotation_set, write_annotation_file
+from newsprov.store.corpus import load_corpus, write_document
+from newsprov.store.release import parquet_files
 
 ORIGINAL, REWRITE = "000_6ed1f7236875d9ca", "004_c1cf42bd939e682c"
 PROVENANCE = {"annotator": "test-suite", "method": "independent_pass", "date": "2026-11-23"}
@@ -100,63 +105,241 @@ def change_text_after_annotation(root: Path) -> None:
     edit_json(metadata_file(root, ORIGINAL), lambda m: m.update(sha256=digest))
 
 
-# case id -> (how to break the scratch repository, file named, record named, problem)
-CASES: dict[str, tuple[Callable[[Path], None], str, str | None, str]] = {
+def metadata(doc_id: str, **changes: object) -> Callable[[Path], None]:
+    return lambda root: edit_json(metadata_file(root, doc_id), lambda m: m.update(changes))
+
+
+def without_reasons(*fields: str) -> Callable[[dict], object]:
+    return lambda m: m.update(unknown_fields=[
+        entry for entry in m["unknown_fields"] if entry["field"] not in fields])
+
+
+def derive_original_from_rewrite(root: Path) -> None:
+    """Make the source derived from its own rewrite: a derived_from chain that loops."""
+    edit_json(metadata_file(root, ORIGINAL), lambda m: (
+        m.update(derived_from=REWRITE, derivation="machine_rewrite"),
+        without_reasons("derived_from", "derivation")(m)))
+
+
+def drop_derivation(root: Path) -> None:
+    """derived_from without derivation (whose null has a reason, so only the pair fails)."""
+    edit_json(metadata_file(root, REWRITE), lambda m: (
+        m.update(derivation=None),
+        m["unknown_fields"].append({"field": "derivation", "reason": "Not recorded."})))
+
+
+def remove_released_document(root: Path) -> None:
+    shutil.rmtree(root / DOCUMENTS_DIR / REWRITE)
+    gold_file(root, REWRITE).unlink()
+
+
+def rebuild_released_version(root: Path) -> None:
+    """Mark the version in release.json released, then change a document's metadata."""
+    edit_json(root / RELEASE_FILE, lambda d: d.update(released=True))
+    edit_json(metadata_file(root, ORIGINAL), lambda m: m.update(notes="Corrected later."))
+
+
+def previous_splits(splits: dict[str, str | None]) -> Callable[[Path], None]:
+    """Change the splits of documents in the previous export (``out/documents``)."""
+    def change(root: Path) -> None:
+        for path in parquet_files(root / "out", "documents"):
+            table = pq.read_table(path)
+            column = [splits.get(doc_id, split) for doc_id, split in
+                      zip(table["doc_id"].to_pylist(), table["split"].to_pylist(), strict=True)]
+            table = table.set_column(table.schema.get_field_index("split"),
+                                     pa.field("split", pa.string()), pa.array(column, pa.string()))
+            pq.write_table(table, path)
+    return change
+
+
+# case id -> (how to break the scratch repository, file named, record named, problem, the
+# check that refuses it). A plain assignment: scripts/checks_table.py reads its check ids.
+CASES = {
+    # files
     "invalid-json": (
         lambda r: gold_file(r, ORIGINAL).write_text("{\"doc_id\": ", encoding="utf-8"),
-        f"{ORIGINAL}.json", None, "invalid JSON"),
-    "offsets-out-of-range": (
-        lambda r: edit_json(gold_file(r, ORIGINAL), mention(1, end=99_999)),
-        f"{ORIGINAL}.json", f"{ORIGINAL}:m2", "are not 0 <= start < end"),
-    "offsets-reversed": (
-        lambda r: edit_json(gold_file(r, ORIGINAL), mention(1, start=400, end=300)),
-        f"{ORIGINAL}.json", f"{ORIGINAL}:m2", "are not 0 <= start < end"),
-    "span-text-mismatch": (
-        lambda r: edit_json(gold_file(r, ORIGINAL), mention(1, text="Hanoy")),
-        f"{ORIGINAL}.json", f"{ORIGINAL}:m2", "does not match the document text"),
-    "unknown-label": (
-        lambda r: edit_json(gold_file(r, ORIGINAL), mention(0, type="PERSONA")),
-        f"{ORIGINAL}.json", f"{ORIGINAL}:m1", "unknown label 'PERSONA'"),
-    "duplicate-id-in-file": (
-        lambda r: edit_json(gold_file(r, ORIGINAL), mention(1, id=f"{ORIGINAL}:m1")),
-        f"{ORIGINAL}.json", f"{ORIGINAL}:m1", "duplicate id"),
-    "duplicate-id-across-files": (
-        lambda r: edit_json(gold_file(r, REWRITE),
-                            lambda d: d["claims"][0].update(id=f"{ORIGINAL}:m1")),
-        f"{REWRITE}.json", f"{ORIGINAL}:m1", "duplicate id: also used in"),
+        f"{ORIGINAL}.json", None, "invalid JSON", "invalid-json"),
+    # the corpus
+    "corpus-not-found": (
+        lambda r: shutil.rmtree(r / DOCUMENTS_DIR),
+        "documents", None, "corpus directory not found", "corpus-not-found"),
+    "document-file-missing": (
+        lambda r: (r / DOCUMENTS_DIR / ORIGINAL / "text.txt").unlink(),
+        "text.txt", None, "missing file", "document-file-missing"),
+    "text-not-utf8": (
+        lambda r: (r / DOCUMENTS_DIR / ORIGINAL / "text.txt").write_bytes(b"caf\xe9"),
+        "text.txt", None, "not valid UTF-8", "text-not-utf8"),
+    "id-not-folder-name": (
+        metadata(ORIGINAL, id="001_renamed"),
+        "metadata.json", "001_renamed", f"does not match the directory name {ORIGINAL!r}",
+        "id-not-folder-name"),
+    "text-changed-after-collection": (
+        lambda r: (r / DOCUMENTS_DIR / ORIGINAL / "text.txt").write_text("edited"),
+        "text.txt", ORIGINAL, "does not match the sha256 recorded", "text-changed"),
+    "metadata-not-object": (
+        lambda r: metadata_file(r, ORIGINAL).write_text("[]", encoding="utf-8"),
+        "metadata.json", None, "metadata must be a JSON object", "metadata-not-object"),
+    "missing-required-metadata": (
+        lambda r: edit_json(metadata_file(r, ORIGINAL), lambda m: m.pop("rights")),
+        "metadata.json", ORIGINAL, "missing required metadata field(s): ['rights']",
+        "metadata-field-missing"),
+    "metadata-field-unknown": (
+        metadata(ORIGINAL, editor="A. Editor"),
+        "metadata.json", ORIGINAL, "unknown metadata field(s): ['editor']",
+        "metadata-field-unknown"),
+    "metadata-required-null": (
+        metadata(ORIGINAL, rights=None),
+        "metadata.json", ORIGINAL, "rights is required and may not be null",
+        "metadata-required-null"),
+    "unknown-without-reason": (
+        lambda r: edit_json(metadata_file(r, ORIGINAL),
+                            lambda m: m["unknown_fields"].pop(0)),
+        "metadata.json", ORIGINAL, "url is null without a reason", "null-without-reason"),
+    "metadata-not-string": (
+        metadata(ORIGINAL, title=2026),
+        "metadata.json", ORIGINAL, "title must be a string or null", "metadata-not-string"),
+    "value-and-reason": (
+        metadata(ORIGINAL, url="https://vov.vn/"),
+        "metadata.json", ORIGINAL, "url has a value and a reason for being unknown",
+        "value-and-reason"),
+    "language-not-iso639-1": (
+        metadata(ORIGINAL, language="english"),
+        "metadata.json", ORIGINAL, "language 'english' is not an ISO 639-1 code",
+        "language-not-iso639-1"),
+    "not-a-date": (
+        metadata(ORIGINAL, added="23 November 2026"),
+        "metadata.json", ORIGINAL, "added '23 November 2026' is not a date (YYYY-MM-DD)",
+        "not-a-date"),
+    "date-in-future": (
+        metadata(ORIGINAL, added="2999-01-01"),
+        "metadata.json", ORIGINAL, "added 2999-01-01 is in the future", "date-in-future"),
+    "derivation-incomplete": (
+        drop_derivation,
+        "metadata.json", REWRITE, "derived_from and derivation must be given together",
+        "derivation-incomplete"),
+    "derivation-unknown": (
+        metadata(REWRITE, derivation="paraphrase"),
+        "metadata.json", REWRITE, "unknown derivation 'paraphrase'", "derivation-unknown"),
+    "unknown-fields-not-list": (
+        metadata(ORIGINAL, unknown_fields={}),
+        "metadata.json", ORIGINAL, "unknown_fields must be a list", "unknown-fields-not-list"),
+    "unknown-fields-entry": (
+        lambda r: edit_json(metadata_file(r, ORIGINAL),
+                            lambda m: m["unknown_fields"][0].update(reason=" ")),
+        "metadata.json", ORIGINAL, "must be {field, reason}", "unknown-fields-entry"),
+    "unknown-fields-not-nullable": (
+        lambda r: edit_json(metadata_file(r, ORIGINAL), lambda m: m["unknown_fields"].append(
+            {"field": "rights", "reason": "Not known."})),
+        "metadata.json", ORIGINAL, "unknown_fields names 'rights', which cannot be null",
+        "unknown-fields-not-nullable"),
+    "dangling-derived-from": (
+        lambda r: edit_json(metadata_file(r, REWRITE), lambda m: m.update(derived_from="nope")),
+        "metadata.json", REWRITE, "derived_from 'nope' is not a document in the corpus",
+        "derived-from-unknown"),
+    "derivation-loop": (
+        derive_original_from_rewrite,
+        "metadata.json", ORIGINAL, "derived_from chain loops", "derivation-loop"),
+    "derivation-other-story": (
+        metadata(REWRITE, story_group="another-story"),
+        "metadata.json", REWRITE, f"derived from {ORIGINAL!r}, which is in another story group",
+        "derivation-other-story"),
+    # annotation files
+    "annotation-not-object": (
+        lambda r: gold_file(r, ORIGINAL).write_text("[]", encoding="utf-8"),
+        f"{ORIGINAL}.json", None, "an annotation file must be a JSON object",
+        "annotation-not-object"),
+    "annotation-keys": (
+        lambda r: edit_json(gold_file(r, ORIGINAL), lambda d: d.pop("authorship")),
+        f"{ORIGINAL}.json", None, "top-level keys must be", "annotation-keys"),
     "file-of-no-document": (
         lambda r: gold_file(r, "ghost").write_text(json.dumps(
             {**json.loads(gold_file(r, ORIGINAL).read_text(encoding="utf-8")),
              "doc_id": "ghost"}), encoding="utf-8"),
-        "ghost.json", None, "doc_id 'ghost' is not a corpus document"),
+        "ghost.json", None, "doc_id 'ghost' is not a corpus document",
+        "annotation-document-unknown"),
+    "annotation-file-name": (
+        lambda r: shutil.copy(gold_file(r, ORIGINAL), gold_file(r, "copy")),
+        "copy.json", None, f"file name does not match doc_id {ORIGINAL!r}",
+        "annotation-file-name"),
+    "text-changed-after-annotation": (
+        change_text_after_annotation,
+        f"{ORIGINAL}.json", None, "the text was changed after it was annotated",
+        "annotation-text-changed"),
+    "annotation-authorship": (
+        lambda r: edit_json(gold_file(r, ORIGINAL), lambda d: d.update(authorship="human")),
+        f"{ORIGINAL}.json", "authorship", "authorship must be an object",
+        "annotation-authorship"),
+    "annotation-kind-not-list": (
+        lambda r: edit_json(gold_file(r, ORIGINAL), lambda d: d.update(mentions={})),
+        f"{ORIGINAL}.json", None, "mentions must be a list", "annotation-kind-not-list"),
+    "unknown-label": (
+        lambda r: edit_json(gold_file(r, ORIGINAL), mention(0, type="PERSONA")),
+        f"{ORIGINAL}.json", f"{ORIGINAL}:m1", "unknown label 'PERSONA'",
+        "annotation-record-shape"),
+    "duplicate-id-in-file": (
+        lambda r: edit_json(gold_file(r, ORIGINAL), mention(1, id=f"{ORIGINAL}:m1")),
+        f"{ORIGINAL}.json", f"{ORIGINAL}:m1", "duplicate id", "annotation-record-shape"),
+    "offsets-out-of-range": (
+        lambda r: edit_json(gold_file(r, ORIGINAL), mention(1, end=99_999)),
+        f"{ORIGINAL}.json", f"{ORIGINAL}:m2", "are not 0 <= start < end",
+        "annotation-record-content"),
+    "offsets-reversed": (
+        lambda r: edit_json(gold_file(r, ORIGINAL), mention(1, start=400, end=300)),
+        f"{ORIGINAL}.json", f"{ORIGINAL}:m2", "are not 0 <= start < end",
+        "annotation-record-content"),
+    "span-text-mismatch": (
+        lambda r: edit_json(gold_file(r, ORIGINAL), mention(1, text="Hanoy")),
+        f"{ORIGINAL}.json", f"{ORIGINAL}:m2", "does not match the document text",
+        "annotation-record-content"),
     "dangling-argument": (
         lambda r: edit_json(gold_file(r, ORIGINAL),
                             lambda d: d["events"][0]["arguments"][0].update(mention_id="x")),
-        f"{ORIGINAL}.json", f"{ORIGINAL}:v1", "refers to mention 'x'"),
+        f"{ORIGINAL}.json", f"{ORIGINAL}:v1", "refers to mention 'x'",
+        "annotation-record-content"),
     "dangling-source-event": (
         lambda r: edit_json(gold_file(r, REWRITE),
                             lambda d: d["events"][0].update(source_event_id="nope")),
-        f"{REWRITE}.json", f"{REWRITE}:v1", "is not an event of the source document"),
+        f"{REWRITE}.json", f"{REWRITE}:v1", "is not an event of the source document",
+        "annotation-record-content"),
     "evidence-not-in-source": (
         lambda r: edit_json(gold_file(r, REWRITE),
                             lambda d: d["claims"][1]["evidence"][0].update(text="in Hue")),
-        f"{REWRITE}.json", f"{REWRITE}:c2", "evidence[0] text"),
-    "dangling-derived-from": (
-        lambda r: edit_json(metadata_file(r, REWRITE), lambda m: m.update(derived_from="nope")),
-        "metadata.json", REWRITE, "derived_from 'nope' is not a document in the corpus"),
-    "missing-required-metadata": (
-        lambda r: edit_json(metadata_file(r, ORIGINAL), lambda m: m.pop("rights")),
-        "metadata.json", ORIGINAL, "missing required metadata field(s): ['rights']"),
-    "unknown-without-reason": (
-        lambda r: edit_json(metadata_file(r, ORIGINAL),
-                            lambda m: m["unknown_fields"].pop(0)),
-        "metadata.json", ORIGINAL, "url is null without a reason"),
-    "text-changed-after-collection": (
-        lambda r: (r / DOCUMENTS_DIR / ORIGINAL / "text.txt").write_text("edited"),
-        "text.txt", ORIGINAL, "does not match the sha256 recorded"),
-    "text-changed-after-annotation": (
-        change_text_after_annotation,
-        f"{ORIGINAL}.json", None, "the text was changed after it was annotated"),
+        f"{REWRITE}.json", f"{REWRITE}:c2", "evidence[0] text", "annotation-record-content"),
+    "duplicate-id-across-files": (
+        lambda r: edit_json(gold_file(r, REWRITE),
+                            lambda d: d["claims"][0].update(id=f"{ORIGINAL}:m1")),
+        f"{REWRITE}.json", f"{ORIGINAL}:m1", "duplicate id: also used in",
+        "duplicate-record-id"),
+    # splits and releases (the fixture's first build into out/ is the previous release)
+    "split-plan-shape": (
+        lambda r: (r / SPLIT_PLAN).write_text('{"test": []}', encoding="utf-8"),
+        "splits.json", None, 'expected {"stories": {story_group: split}}', "split-plan-shape"),
+    "split-unknown": (
+        lambda r: (r / SPLIT_PLAN).write_text('{"stories": {"a-story": "dev"}}'),
+        "splits.json", "a-story", "unknown split 'dev'", "split-unknown"),
+    "released-story-split": (
+        previous_splits({REWRITE: "train"}),
+        "splits.json", "vn-ca-third-defence-policy-dialogue",
+        "released documents of this story are in different splits", "released-story-split"),
+    # Only a previous export with documents of no split gets past released-story-split.
+    "story-spans-splits": (
+        previous_splits({ORIGINAL: None, REWRITE: None}),
+        "splits.json", ORIGINAL, "would span splits None and test", "story-spans-splits"),
+    "released-document-removed": (
+        remove_released_document,
+        "splits.json", REWRITE, "a released document is missing from the corpus",
+        "released-document-removed"),
+    "release-file-shape": (
+        lambda r: (r / RELEASE_FILE).write_text('{"version": "1.0.0"}', encoding="utf-8"),
+        "release.json", None, 'expected {"version", "date", "released"}',
+        "release-file-shape"),
+    "changelog-entry": (
+        lambda r: edit_json(r / RELEASE_FILE, lambda d: d.update(version="9.9.9")),
+        "CHANGELOG.md", "9.9.9", "no CHANGELOG entry", "changelog-entry"),
+    "released-version-changed": (
+        rebuild_released_version,
+        "manifest.json", "1.0.0", "data/ holds released version with different content",
+        "released-version-changed"),
 }
 
 
@@ -169,7 +352,7 @@ def valid_repo(scratch_repo: Path) -> Path:
 
 @pytest.mark.parametrize("case", CASES)
 def test_broken_input_stops_the_build(valid_repo: Path, case: str) -> None:
-    breaks, file_name, record, problem = CASES[case]
+    breaks, file_name, record, problem, check = CASES[case]
     breaks(valid_repo)
     with pytest.raises(InputError) as caught:
         build(valid_repo, out=valid_repo / "out", validate=False)
@@ -178,3 +361,28 @@ def test_broken_input_stops_the_build(valid_repo: Path, case: str) -> None:
     assert error.record == record
     assert problem in error.problem
     assert str(error).startswith(error.file)
+    assert error.check == check
+
+
+# Checks that a build cannot reach, made to fire by the store function that raises them:
+# case -> (the call on a scratch repository, file named, record named, problem, check)
+DIRECT_CASES = {
+    "document-id": (
+        lambda r: write_document(r, read_json(metadata_file(r, ORIGINAL)), "another text"),
+        ORIGINAL, ORIGINAL, "a document with this id already exists", "document-id"),
+    "annotation-dir-not-found": (
+        lambda r: load_annotation_set(r / GOLD_DIR.parent / "missing", load_corpus(r)),
+        "missing", None, "annotation directory not found", "annotation-dir-not-found"),
+}
+
+
+@pytest.mark.parametrize("case", DIRECT_CASES)
+def test_broken_input_stops_the_store(scratch_repo: Path, case: str) -> None:
+    call, file_name, record, problem, check = DIRECT_CASES[case]
+    with pytest.raises(InputError) as caught:
+        call(scratch_repo)
+    error = caught.value
+    assert Path(error.file).name == file_name
+    assert error.record == record
+    assert problem in error.problem
+    assert error.check == check

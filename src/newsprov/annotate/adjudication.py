@@ -218,7 +218,7 @@ def adjudicate_sets(root: Path, pass_dirs: Sequence[Path], out: Path, adjudicato
     targets = {doc_id: root / out / f"{doc_id}.json" for doc_id in gold}
     if not replace and (taken := [p for p in targets.values() if p.exists()]):
         raise InputError(taken[0], None, "a gold file exists already; pass --replace to "
-                                         "replace it")
+                                         "replace it", check="gold-file-exists")
     for doc_id, data in gold.items():  # check all before writing any
         check_annotation_file(data, targets[doc_id], corpus, gold)
     for doc_id, data in gold.items():

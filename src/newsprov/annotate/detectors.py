@@ -477,23 +477,25 @@ def read_exceptions(path: Path, corpus: Mapping[str, Document]) -> list[dict[str
         return []
     entries = read_json(path)
     if not isinstance(entries, list):
-        raise InputError(path, None, "expected a list of exceptions")
+        raise InputError(path, None, "expected a list of exceptions", check="exceptions-shape")
     for index, entry in enumerate(entries):
         record = f"exceptions[{index}]"
         if not isinstance(entry, dict) or list(entry) != list(EXCEPTION_KEYS):
             raise InputError(path, record, f"an exception has exactly the keys "
-                                           f"{list(EXCEPTION_KEYS)}")
+                                           f"{list(EXCEPTION_KEYS)}", check="exception-keys")
         if entry["detector"] not in DETECTORS:
             raise InputError(path, record, f"unknown detector {entry['detector']!r}; known: "
-                                           f"{sorted(DETECTORS)}")
+                                           f"{sorted(DETECTORS)}",
+                             check="exception-detector-unknown")
         if entry["doc_id"] not in corpus:
-            raise InputError(path, record, f"doc_id {entry['doc_id']!r} is not in the corpus")
+            raise InputError(path, record, f"doc_id {entry['doc_id']!r} is not in the corpus",
+                             check="exception-document-unknown")
         if not (isinstance(entry["reason"], str) and entry["reason"].strip()):
-            raise InputError(path, record, "an exception needs a reason")
+            raise InputError(path, record, "an exception needs a reason", check="exception-reason")
         try:
             check_span(entry, corpus[entry["doc_id"]].text, "exception")
         except (ValueError, TypeError) as error:
-            raise InputError(path, record, str(error)) from None
+            raise InputError(path, record, str(error), check="exception-span") from None
     return entries
 
 
@@ -551,7 +553,8 @@ def review_hits(root: Path, doc_ids: Sequence[str], write_pre: bool = False
     uncovered. With ``write_pre``, also write each document's hits as pre-annotations."""
     corpus = load_corpus(root)
     if unknown := sorted(set(doc_ids) - corpus.keys()):
-        raise InputError(root / DOCUMENTS_DIR, unknown[0], "not a document of the corpus")
+        raise InputError(root / DOCUMENTS_DIR, unknown[0], "not a document of the corpus",
+                         check="document-unknown")
     gold = load_annotation_set(root / GOLD_DIR, corpus) if (root / GOLD_DIR).is_dir() else {}
     exceptions = read_exceptions(root / EXCEPTIONS_FILE, corpus)
     for doc_id in doc_ids or corpus:

@@ -104,10 +104,10 @@ def receive(source: str, encoding: str | None, today: dt.date) -> Received:
         return fetch(source, encoding, today)
     path = Path(source)
     if not path.is_file():
-        raise InputError(path, None, "no such file")
+        raise InputError(path, None, "no such file", check="input-not-found")
     raw = path.read_bytes()
     if len(raw) > MAX_BYTES:
-        raise InputError(path, None, f"larger than {MAX_BYTES} bytes")
+        raise InputError(path, None, f"larger than {MAX_BYTES} bytes", check="input-too-large")
     head = raw[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     is_html = path.suffix.lower() in HTML_SUFFIXES or head.startswith((b"<!doctype html",
                                                                        b"<html"))
@@ -125,11 +125,12 @@ def fetch(url: str, encoding: str | None, today: dt.date) -> Received:
             final_url = response.geturl()
     except (urllib.error.URLError, OSError, ValueError) as error:
         reason = getattr(error, "reason", error)
-        raise InputError(url, None, f"unreachable: {reason}") from None
+        raise InputError(url, None, f"unreachable: {reason}", check="url-unreachable") from None
     if len(raw) > MAX_BYTES:
-        raise InputError(url, None, f"larger than {MAX_BYTES} bytes")
+        raise InputError(url, None, f"larger than {MAX_BYTES} bytes", check="input-too-large")
     if content_type not in HTML_TYPES | {"text/plain"}:
-        raise InputError(url, None, f"not HTML or plain text (Content-Type {content_type})")
+        raise InputError(url, None, f"not HTML or plain text (Content-Type {content_type})",
+                         check="url-content-type")
     return Received(url, raw, content_type in HTML_TYPES, charset, final_url, today)
 
 
@@ -138,7 +139,7 @@ def decode(received: Received) -> str:
     raw, where = received.raw, received.origin
     bom = next((name for mark, name in BOMS if raw.startswith(mark)), None)
     if bom is None and b"\0" in raw[:8192]:
-        raise InputError(where, None, "a binary file, not a web page or text")
+        raise InputError(where, None, "a binary file, not a web page or text", check="binary-input")
     charset = bom or received.charset
     if charset is None and received.is_html:
         declared = META_CHARSET.search(raw[:4096])
@@ -146,14 +147,15 @@ def decode(received: Received) -> str:
     try:
         codec = codecs.lookup(charset or "utf-8").name
     except LookupError:
-        raise InputError(where, None, f"unknown encoding {charset!r}") from None
+        raise InputError(where, None, f"unknown encoding {charset!r}",
+                         check="unknown-encoding") from None
     try:
         text = raw.decode(codec)
     except UnicodeDecodeError as error:
         problem = (f"not valid {codec} ({error.reason} at byte {error.start})" if charset else
                    "unknown encoding: the input declares none and is not valid UTF-8 "
                    "(give --encoding)")
-        raise InputError(where, None, problem) from None
+        raise InputError(where, None, problem, check="unknown-encoding") from None
     return text.removeprefix("\ufeff")
 
 
@@ -171,15 +173,17 @@ def extract(received: Received, content: str) -> Extraction:
     """The article text and what the page's markup says about it."""
     if not received.is_html:
         if not content.strip():
-            raise InputError(received.origin, None, "the file holds no text")
+            raise InputError(received.origin, None, "the file holds no text", check="no-text")
         return Extraction(content, url=received.url)
     if not HTML_ELEMENT.search(content):
-        raise InputError(received.origin, None, "not HTML: no <html>, <head> or <body>")
+        raise InputError(received.origin, None, "not HTML: no <html>, <head> or <body>",
+                         check="not-html")
     import trafilatura  # imported here: loading it takes a while
 
     page = trafilatura.bare_extraction(content, url=received.url, **TRAFILATURA_OPTIONS)
     if page is None or not (page.text or "").strip():
-        raise InputError(received.origin, None, "no article text could be extracted")
+        raise InputError(received.origin, None, "no article text could be extracted",
+                         check="nothing-extracted")
     return Extraction(page.text, page.title, page.sitename, received.url or page.url,
                       page.date, page.url)
 
@@ -321,23 +325,28 @@ def decide_story(given: Provenance, candidates: list[Candidate],
                  corpus: Mapping[str, Document], where: str, doc_id: str) -> str:
     """The story group, after checking that the person adding decided on the candidates."""
     if given.derived_from and given.not_derived:
-        raise InputError(where, doc_id, "--derived-from and --not-derived contradict each other")
+        raise InputError(where, doc_id, "--derived-from and --not-derived contradict each other",
+                         check="derivation-options-contradict")
     if (given.derived_from is None) != (given.derivation is None):
         raise InputError(where, doc_id, f"--derived-from and --derivation go together; "
-                                        f"derivations: {schema.DERIVATION.names}")
+                                        f"derivations: {schema.DERIVATION.names}",
+                         check="derivation-options-pair")
     if given.derived_from is None and candidates and not given.not_derived:
         raise InputError(where, doc_id, "similar documents are in the corpus: "
                          + "; ".join(c.describe() for c in candidates)
                          + ". Confirm the source with --derived-from ID --derivation KIND, or "
-                           "declare the article original with --not-derived")
+                           "declare the article original with --not-derived",
+                         check="source-candidates")
     if given.derived_from is not None:
         source = corpus.get(given.derived_from)
         if source is None:
             raise InputError(where, doc_id,
-                             f"--derived-from {given.derived_from!r} is not in the corpus")
+                             f"--derived-from {given.derived_from!r} is not in the corpus",
+                             check="derived-from-unknown")
         return given.story_group or source.metadata["story_group"]
     if not given.story_group:
-        raise InputError(where, doc_id, "give --story-group (the story this article reports)")
+        raise InputError(where, doc_id, "give --story-group (the story this article reports)",
+                         check="story-group-needed")
     return given.story_group
 
 
@@ -360,17 +369,19 @@ def add(root: Path, source: str, given: Provenance | None = None, *,
     corpus = load_corpus(root, today)
     if doc_id is not None and (not DOC_ID.fullmatch(doc_id) or doc_id in corpus):
         problem = "already exists" if doc_id in corpus else "is not a valid id"
-        raise InputError(root / DOCUMENTS_DIR / doc_id, doc_id, f"document id {problem}")
+        raise InputError(root / DOCUMENTS_DIR / doc_id, doc_id, f"document id {problem}",
+                         check="document-id")
     received = receive(source, encoding, today)
     page = extract(received, decode(received))
     sha = text_sha256(page.text)
     if duplicate := next((d.id for d in corpus.values() if d.metadata["sha256"] == sha), None):
         raise InputError(source, duplicate, f"the same text is already in the corpus as "
-                                            f"{duplicate}")
+                                            f"{duplicate}", check="duplicate-text")
     doc_id = doc_id or next_id(corpus, page.text)
     language, _ = identify_language(page.text)
     if not is_iso639_1(language):
-        raise InputError(source, doc_id, f"detected language {language!r} is not ISO 639-1")
+        raise InputError(source, doc_id, f"detected language {language!r} is not ISO 639-1",
+                         check="language-not-iso639-1")
     candidates = find_sources(corpus, page.text, language)
     story_group = decide_story(given, candidates, corpus, source, doc_id)
     metadata = build_metadata(doc_id, received, page, language, given, candidates, today,
@@ -381,7 +392,8 @@ def add(root: Path, source: str, given: Provenance | None = None, *,
     check_derivations([*corpus.values(), document], root / DOCUMENTS_DIR)
     pre_path = root / PRE_DIR / f"{doc_id}.json"
     if pre_path.exists():
-        raise InputError(pre_path, doc_id, "pre-annotations for this id already exist")
+        raise InputError(pre_path, doc_id, "pre-annotations for this id already exist",
+                         check="pre-annotations-exist")
     pre = check_annotation_file(pre_annotations(document, today.isoformat()), pre_path,
                                 {**corpus, doc_id: document})
     write_document(root, metadata, page.text, {received.raw_name: received.raw})

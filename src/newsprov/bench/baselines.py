@@ -299,6 +299,7 @@ def run_baselines(root: Path, split: str) -> dict[str, Path]:
         text = replace_section(text, README_SECTION,
                                baseline_section(root, release))
     except ValueError as error:
-        raise InputError(readme, README_SECTION, str(error)) from None
+        raise InputError(readme, README_SECTION, str(error),
+                         check="generated-section-missing") from None
     write_atomic(readme, text)
     return written

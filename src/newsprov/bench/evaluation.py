@@ -90,10 +90,12 @@ def _release_files(data_dir: Path, manifest: dict, table: str, split: str | None
             continue
         path = data_dir / entry["path"]
         if not path.is_file():
-            raise InputError(path, None, f"listed in {MANIFEST} but missing")
+            raise InputError(path, None, f"listed in {MANIFEST} but missing",
+                             check="release-file-missing")
         if file_sha256(path) != entry["sha256"]:
             raise InputError(path, None, f"sha256 differs from {MANIFEST}: the file was "
-                                         "changed after the release was built")
+                                         "changed after the release was built",
+                             check="release-file-changed")
         paths.append(path)
     return paths
 
@@ -102,13 +104,16 @@ def read_release(data_dir: Path, split: str, version: str | None = None) -> Rele
     """Documents and gold annotations of ``split`` from the Parquet export in ``data_dir``."""
     manifest_path = data_dir / MANIFEST
     if not manifest_path.is_file():
-        raise InputError(manifest_path, None, "no release here: run `newsprov build`")
+        raise InputError(manifest_path, None, "no release here: run `newsprov build`",
+                         check="no-release")
     manifest = read_json(manifest_path)
     if version is not None and manifest["dataset_version"] != version:
         raise InputError(manifest_path, None, f"the release is version "
-                                              f"{manifest['dataset_version']}, not {version}")
+                                              f"{manifest['dataset_version']}, not {version}",
+                         check="release-version")
     if split not in schema.SPLIT:
-        raise InputError(manifest_path, split, f"unknown split; allowed: {schema.SPLIT.names}")
+        raise InputError(manifest_path, split, f"unknown split; allowed: {schema.SPLIT.names}",
+                         check="split-unknown")
     documents: dict[str, Document] = {}
     gold: dict[str, AnnotationFile] = {}
     for row in pq.read_table(_release_files(data_dir, manifest, "documents", None),
@@ -122,7 +127,7 @@ def read_release(data_dir: Path, split: str, version: str | None = None) -> Rele
             gold[document.id] = {**empty_annotations(document), "authorship": row["authorship"]}
     if not gold:
         raise InputError(manifest_path, split, f"version {manifest['dataset_version']} has "
-                                               "no documents in this split")
+                                               "no documents in this split", check="split-empty")
     for kind in schema.ANNOTATION_KINDS:
         paths = _release_files(data_dir, manifest, kind, split)
         for row in pq.read_table(paths).to_pylist() if paths else []:
@@ -145,7 +150,7 @@ def read_predictions(path: Path, documents: Mapping[str, Document]) -> dict[str,
     if path.is_dir():
         return load_annotation_set(path, documents)
     if not path.is_file():
-        raise InputError(path, None, "prediction file not found")
+        raise InputError(path, None, "prediction file not found", check="predictions-not-found")
     files: dict[str, AnnotationFile] = {}
     lines: dict[str, dict[str, int]] = {}  # doc_id -> record name -> line number
     seen: dict[str, int] = {}  # record id -> line number
@@ -156,21 +161,25 @@ def read_predictions(path: Path, documents: Mapping[str, Document]) -> dict[str,
         try:
             item = json.loads(line)
         except json.JSONDecodeError as error:
-            raise InputError(path, where, f"invalid JSON: {error}") from None
+            raise InputError(path, where, f"invalid JSON: {error}", check="invalid-json") from None
         if not isinstance(item, dict):
-            raise InputError(path, where, "a prediction must be a JSON object")
+            raise InputError(path, where, "a prediction must be a JSON object",
+                             check="prediction-not-object")
         doc_id, kind = item.pop("doc_id", None), item.pop("kind", None)
         if kind not in PREDICTION_KINDS:
-            raise InputError(path, where, f"kind {kind!r} is not one of {list(PREDICTION_KINDS)}")
+            raise InputError(path, where, f"kind {kind!r} is not one of {list(PREDICTION_KINDS)}",
+                             check="prediction-kind")
         document = documents.get(doc_id) if isinstance(doc_id, str) else None
         if document is None:
-            raise InputError(path, where, f"doc_id {doc_id!r} is not a document of the release")
+            raise InputError(path, where, f"doc_id {doc_id!r} is not a document of the release",
+                             check="prediction-document")
         data = files.setdefault(doc_id, empty_annotations(document))
         names = lines.setdefault(doc_id, {})
         if kind == "authorship":
             if "authorship" in names:
                 raise InputError(path, where, f"a second authorship for {doc_id} (first on "
-                                              f"line {names['authorship']})")
+                                              f"line {names['authorship']})",
+                                 check="second-authorship")
             data["authorship"], names["authorship"] = item, number
             continue
         names[f"{kind}[{len(data[kind])}]"] = number  # how the check names an id-less record
@@ -178,7 +187,8 @@ def read_predictions(path: Path, documents: Mapping[str, Document]) -> dict[str,
         if isinstance(record_id, str):
             if record_id in seen:
                 raise InputError(path, f"{where} ({record_id})",
-                                 f"duplicate id: also on line {seen[record_id]}")
+                                 f"duplicate id: also on line {seen[record_id]}",
+                                 check="duplicate-record-id")
             seen[record_id] = names[record_id] = number
         data[kind].append(item)
     for doc_id, data in files.items():
@@ -189,7 +199,7 @@ def read_predictions(path: Path, documents: Mapping[str, Document]) -> dict[str,
         except InputError as error:
             line = lines[doc_id].get(error.record or "")
             record = f"line {line} ({error.record})" if line else error.record
-            raise InputError(path, record, error.problem) from None
+            raise InputError(path, record, error.problem, check=error.check) from None
     return files
 
 
@@ -200,7 +210,8 @@ def _check_claim_spans(data: AnnotationFile) -> None:
         key = (claim["start"], claim["end"])
         if key in spans:
             raise InputError(data["doc_id"], claim["id"],
-                             f"claims: same span as {spans[key]}; claims are given units")
+                             f"claims: same span as {spans[key]}; claims are given units",
+                             check="claim-same-span")
         spans[key] = claim["id"]
 
 

@@ -203,7 +203,8 @@ def check_not_overwriting_release(data_dir: Path, manifest: dict, release: Relea
     if same_version and release.released and previous.get("files") != manifest["files"]:
         raise InputError(path, release.version,
                          "data/ holds released version with different content; bump the "
-                         "version in release.json and add a CHANGELOG.md entry")
+                         "version in release.json and add a CHANGELOG.md entry",
+                         check="released-version-changed")
 
 
 def swap_in(staging: Path, target: Path) -> None:

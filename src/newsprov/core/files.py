@@ -39,7 +39,7 @@ def read_json(path: Path) -> Any:
         except msgspec.DecodeError:
             return json.loads(text)
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise InputError(path, None, f"invalid JSON: {error}") from None
+        raise InputError(path, None, f"invalid JSON: {error}", check="invalid-json") from None
 
 
 def write_atomic(path: Path, content: str | bytes) -> None:

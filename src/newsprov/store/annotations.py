@@ -148,18 +148,22 @@ def check_annotation_file(data: Any, path: Path, corpus: Mapping[str, Document],
     document to the events of its source; without it those references are not checked.
     """
     if not isinstance(data, dict):
-        raise InputError(path, None, "an annotation file must be a JSON object")
+        raise InputError(path, None, "an annotation file must be a JSON object",
+                         check="annotation-not-object")
     if list(data) != list(FILE_KEYS):
         raise InputError(path, None, f"top-level keys must be {list(FILE_KEYS)}, "
-                                     f"found {list(data)}")
+                                     f"found {list(data)}", check="annotation-keys")
     document = corpus.get(data["doc_id"])
     if document is None:
-        raise InputError(path, None, f"doc_id {data['doc_id']!r} is not a corpus document")
+        raise InputError(path, None, f"doc_id {data['doc_id']!r} is not a corpus document",
+                         check="annotation-document-unknown")
     if path.stem != document.id:
-        raise InputError(path, None, f"file name does not match doc_id {document.id!r}")
+        raise InputError(path, None, f"file name does not match doc_id {document.id!r}",
+                         check="annotation-file-name")
     if data["text_sha256"] != document.metadata["sha256"]:
         raise InputError(path, None, "text_sha256 differs from the document's sha256: the "
-                                     "text was changed after it was annotated")
+                                     "text was changed after it was annotated",
+                         check="annotation-text-changed")
     shaped = well_formed(data)
     try:
         if not shaped:
@@ -167,11 +171,11 @@ def check_annotation_file(data: Any, path: Path, corpus: Mapping[str, Document],
         if data["authorship"] is not None:
             _check_provenance(data["authorship"]["provenance"])
     except ValueError as error:
-        raise InputError(path, "authorship", str(error)) from None
+        raise InputError(path, "authorship", str(error), check="annotation-authorship") from None
     seen: set[str] = set()
     for kind in schema.ANNOTATION_KINDS:
         if not isinstance(data[kind], list):
-            raise InputError(path, None, f"{kind} must be a list")
+            raise InputError(path, None, f"{kind} must be a list", check="annotation-kind-not-list")
         for index, record in enumerate(data[kind]):
             try:
                 if not shaped:
@@ -183,13 +187,15 @@ def check_annotation_file(data: Any, path: Path, corpus: Mapping[str, Document],
             except ValueError as error:
                 name = record.get("id") if isinstance(record, dict) else None
                 name = name if isinstance(name, str) else f"{kind}[{index}]"
-                raise InputError(path, name, f"{kind}: {error}") from None
+                raise InputError(path, name, f"{kind}: {error}",
+                                 check="annotation-record-shape") from None
     mention_ids = _ids(data, "mentions")
     for kind, record in records(data):
         try:
             _check_record(kind, record, mention_ids, document, corpus, source_annotations)
         except ValueError as error:
-            raise InputError(path, record["id"], f"{kind}: {error}") from None
+            raise InputError(path, record["id"], f"{kind}: {error}",
+                             check="annotation-record-content") from None
     return data
 
 
@@ -287,7 +293,8 @@ class AnnotationSet:
 
     def __init__(self, directory: Path, corpus: Mapping[str, Document]) -> None:
         if not directory.is_dir():
-            raise InputError(directory, None, "annotation directory not found")
+            raise InputError(directory, None, "annotation directory not found",
+                             check="annotation-dir-not-found")
         self.directory = directory
         self.corpus = corpus
         self.sources = RecordIds(directory)
@@ -318,7 +325,8 @@ class AnnotationSet:
             first = self.path(owner)
         if first != path:
             first, second = sorted((first, path))
-            raise InputError(second, record_id, f"duplicate id: also used in {first}")
+            raise InputError(second, record_id, f"duplicate id: also used in {first}",
+                             check="duplicate-record-id")
 
     def files_without_document(self, documents: Path) -> list[Path]:
         """Files whose name is not a document folder in ``documents``: each one fails its

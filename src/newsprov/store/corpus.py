@@ -64,72 +64,86 @@ def read_document(directory: Path, today: dt.date | None = None) -> Document:
     text_path = directory / TEXT_FILE
     for path in (metadata_path, text_path):
         if not path.is_file():
-            raise InputError(path, None, "missing file")
+            raise InputError(path, None, "missing file", check="document-file-missing")
     metadata = read_json(metadata_path)
     try:
         text = text_path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as error:
-        raise InputError(text_path, None, f"not valid UTF-8: {error}") from None
+        raise InputError(text_path, None, f"not valid UTF-8: {error}",
+                         check="text-not-utf8") from None
     check_metadata(metadata, metadata_path, today or dt.date.today())
     if metadata["id"] != directory.name:
         raise InputError(metadata_path, metadata["id"],
-                         f"id does not match the directory name {directory.name!r}")
+                         f"id does not match the directory name {directory.name!r}",
+                         check="id-not-folder-name")
     if text_sha256(text) != metadata["sha256"]:
         raise InputError(text_path, metadata["id"],
                          "text does not match the sha256 recorded in metadata.json "
-                         "(the text was changed after it was collected)")
+                         "(the text was changed after it was collected)", check="text-changed")
     return Document(metadata, text)
 
 
 def check_metadata(metadata: Any, path: Path, today: dt.date) -> None:
     """Check the fields of one metadata record against the schema."""
     if not isinstance(metadata, dict):
-        raise InputError(path, None, "metadata must be a JSON object")
+        raise InputError(path, None, "metadata must be a JSON object", check="metadata-not-object")
     record = str(metadata.get("id", "<no id>"))
     expected = {field.name for field in schema.METADATA_FIELDS}
     if missing := sorted(expected - metadata.keys()):
-        raise InputError(path, record, f"missing required metadata field(s): {missing}")
+        raise InputError(path, record, f"missing required metadata field(s): {missing}",
+                         check="metadata-field-missing")
     if unexpected := sorted(metadata.keys() - expected):
-        raise InputError(path, record, f"unknown metadata field(s): {unexpected}")
+        raise InputError(path, record, f"unknown metadata field(s): {unexpected}",
+                         check="metadata-field-unknown")
     reasons = _unknown_reasons(metadata, path, record)
     for name in (f.name for f in schema.METADATA_FIELDS if f.name != "unknown_fields"):
         value = metadata[name]
         if value is None:
             if name not in schema.NULLABLE_METADATA:
-                raise InputError(path, record, f"{name} is required and may not be null")
+                raise InputError(path, record, f"{name} is required and may not be null",
+                                 check="metadata-required-null")
             if name not in reasons:
                 raise InputError(path, record,
-                                 f"{name} is null without a reason in unknown_fields")
+                                 f"{name} is null without a reason in unknown_fields",
+                                 check="null-without-reason")
         elif not isinstance(value, str):
-            raise InputError(path, record, f"{name} must be a string or null")
+            raise InputError(path, record, f"{name} must be a string or null",
+                             check="metadata-not-string")
         elif name in reasons:
-            raise InputError(path, record, f"{name} has a value and a reason for being unknown")
+            raise InputError(path, record, f"{name} has a value and a reason for being unknown",
+                             check="value-and-reason")
     if not is_iso639_1(metadata["language"]):
         raise InputError(path, record,
-                         f"language {metadata['language']!r} is not an ISO 639-1 code")
+                         f"language {metadata['language']!r} is not an ISO 639-1 code",
+                         check="language-not-iso639-1")
     for name in DATE_FIELDS:
         if metadata[name] is not None:
             _check_date(metadata[name], name, path, record, today)
     if (metadata["derived_from"] is None) != (metadata["derivation"] is None):
-        raise InputError(path, record, "derived_from and derivation must be given together")
+        raise InputError(path, record, "derived_from and derivation must be given together",
+                         check="derivation-incomplete")
     if metadata["derivation"] is not None and metadata["derivation"] not in schema.DERIVATION:
         raise InputError(path, record, f"unknown derivation {metadata['derivation']!r}; "
-                                       f"allowed: {schema.DERIVATION.names}")
+                                       f"allowed: {schema.DERIVATION.names}",
+                         check="derivation-unknown")
 
 
 def _unknown_reasons(metadata: dict[str, Any], path: Path, record: str) -> dict[str, str]:
     entries = metadata["unknown_fields"]
     if not isinstance(entries, list):
-        raise InputError(path, record, "unknown_fields must be a list")
+        raise InputError(path, record, "unknown_fields must be a list",
+                         check="unknown-fields-not-list")
     reasons: dict[str, str] = {}
     for entry in entries:
         if not (isinstance(entry, dict) and entry.keys() == {"field", "reason"}
                 and isinstance(entry["reason"], str) and entry["reason"].strip()):
             raise InputError(path, record,
-                             f"unknown_fields entry {entry!r} must be {{field, reason}}")
+                             f"unknown_fields entry {entry!r} must be {{field, reason}}",
+                             check="unknown-fields-entry")
         if entry["field"] not in schema.NULLABLE_METADATA:
             raise InputError(path, record,
-                             f"unknown_fields names {entry['field']!r}, which cannot be null")
+                             f"unknown_fields names {entry['field']!r}, which cannot be null",
+                             check="unknown-fields-not-nullable")
         reasons[entry["field"]] = entry["reason"]
     return reasons
 
@@ -138,9 +152,10 @@ def _check_date(value: str, name: str, path: Path, record: str, today: dt.date) 
     try:
         date = dt.date.fromisoformat(value)
     except ValueError:
-        raise InputError(path, record, f"{name} {value!r} is not a date (YYYY-MM-DD)") from None
+        raise InputError(path, record, f"{name} {value!r} is not a date (YYYY-MM-DD)",
+                         check="not-a-date") from None
     if date > today:
-        raise InputError(path, record, f"{name} {value} is in the future")
+        raise InputError(path, record, f"{name} {value} is in the future", check="date-in-future")
 
 
 class CorpusOnDisk(Mapping[str, Document]):
@@ -155,7 +170,8 @@ class CorpusOnDisk(Mapping[str, Document]):
     def __init__(self, root: Path, today: dt.date | None = None) -> None:
         self.directory = root / DOCUMENTS_DIR
         if not self.directory.is_dir():
-            raise InputError(self.directory, None, "corpus directory not found")
+            raise InputError(self.directory, None, "corpus directory not found",
+                             check="corpus-not-found")
         self.today = today
         self.ids = sorted_names(document_folders(self.directory))
         self._recent: OrderedDict[str, Document] = OrderedDict()
@@ -242,12 +258,14 @@ def check_derivation(document: Document, corpus: Mapping[str, Document], directo
         source = corpus.get(source_id)
         if source is None:
             raise InputError(path, document.id,
-                             f"derived_from {source_id!r} is not a document in the corpus")
+                             f"derived_from {source_id!r} is not a document in the corpus",
+                             check="derived-from-unknown")
         if source_id in seen:
-            raise InputError(path, document.id, "derived_from chain loops")
+            raise InputError(path, document.id, "derived_from chain loops", check="derivation-loop")
         if source.metadata["story_group"] != document.metadata["story_group"]:
             raise InputError(path, document.id,
-                             f"derived from {source_id!r}, which is in another story group")
+                             f"derived from {source_id!r}, which is in another story group",
+                             check="derivation-other-story")
         seen.add(source_id)
         source_id = source.derived_from
 
@@ -257,7 +275,8 @@ def write_document(root: Path, metadata: dict[str, Any], text: str,
     """Add a corpus entry atomically: it appears whole or not at all."""
     directory = root / DOCUMENTS_DIR / metadata["id"]
     if directory.exists():
-        raise InputError(directory, metadata["id"], "a document with this id already exists")
+        raise InputError(directory, metadata["id"], "a document with this id already exists",
+                         check="document-id")
     directory.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{metadata['id']}.", dir=directory.parent))
     try:

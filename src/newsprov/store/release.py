@@ -24,12 +24,14 @@ def read_release(root: Path) -> Release:
     path = root / RELEASE_FILE
     data = read_json(path) if path.is_file() else None
     if not isinstance(data, dict) or set(data) != {"version", "date", "released"}:
-        raise InputError(path, None, 'expected {"version", "date", "released"}')
+        raise InputError(path, None, 'expected {"version", "date", "released"}',
+                         check="release-file-shape")
     release = Release(**data)
     changelog = root / CHANGELOG
     if f"## [{release.version}]" not in changelog.read_text(encoding="utf-8"):
         raise InputError(changelog, release.version,
-                         "no CHANGELOG entry '## [<version>]' for the version in release.json")
+                         "no CHANGELOG entry '## [<version>]' for the version in release.json",
+                         check="changelog-entry")
     return release
 
 

@@ -33,11 +33,12 @@ def read_split_plan(path: Path) -> dict[str, str]:
     plan = read_json(path)
     stories = plan.get("stories") if isinstance(plan, dict) else None
     if not isinstance(stories, dict):
-        raise InputError(path, None, 'expected {"stories": {story_group: split}}')
+        raise InputError(path, None, 'expected {"stories": {story_group: split}}',
+                         check="split-plan-shape")
     for story, split in stories.items():
         if split not in schema.SPLIT:
             raise InputError(path, story, f"unknown split {split!r}; allowed: "
-                                          f"{schema.SPLIT.names}")
+                                          f"{schema.SPLIT.names}", check="split-unknown")
     return stories
 
 
@@ -55,7 +56,8 @@ def assign_splits(documents: Mapping[str, Document], plan: Mapping[str, str],
             story = documents[doc_id].metadata["story_group"]
             if story_split.setdefault(story, split) != split:
                 raise InputError(SPLIT_PLAN, story,
-                                 "released documents of this story are in different splits")
+                                 "released documents of this story are in different splits",
+                                 check="released-story-split")
     assignment = {}
     for doc_id, document in documents.items():
         story = document.metadata["story_group"]
@@ -64,9 +66,10 @@ def assign_splits(documents: Mapping[str, Document], plan: Mapping[str, str],
         if story_split.setdefault(story, split) != split:
             raise InputError(SPLIT_PLAN, doc_id,
                              f"story {story!r} would span splits {story_split[story]} "
-                             f"and {split}")
+                             f"and {split}", check="story-spans-splits")
         assignment[doc_id] = split
     for doc_id in released.keys() - documents.keys():
         raise InputError(SPLIT_PLAN, doc_id, "a released document is missing from the corpus; "
-                                             "released documents are never removed silently")
+                                             "released documents are never removed silently",
+                         check="released-document-removed")
     return assignment

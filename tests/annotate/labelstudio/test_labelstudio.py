@@ -18,9 +18,10 @@ from label_studio_sdk.label_interface import LabelInterface
 
 from newsprov.annotate.labelstudio import config
 from newsprov.annotate.labelstudio.results import provenance_rule, read_result
-from newsprov.annotate.labelstudio.tasks import task
+from newsprov.annotate.labelstudio.tasks import build_tasks, import_export, task
 from newsprov.cli import main
 from newsprov.core import schema
+from newsprov.core.errors import InputError
 from newsprov.core.layout import LABELSTUDIO_IMPORT_REPORT, REPO
 from newsprov.store.annotations import load_annotation_set
 from newsprov.store.corpus import load_corpus
@@ -256,3 +257,14 @@ def test_export_that_is_not_a_task_list_is_an_input_error(fixture_repo: Path) ->
     code, output, _ = ls_import(fixture_repo, export)
     assert code == 2
     assert f"{export}: a Label Studio JSON export must be a list of tasks" in output
+
+
+def test_task_and_export_inputs_are_checked(fixture_repo: Path) -> None:
+    with pytest.raises(InputError) as caught:
+        import_export(fixture_repo, {"tasks": []}, fixture_repo / "export.json",
+                      Path("sets"), {}, False, None)
+    assert caught.value.check == "export-not-task-list"
+    assert not (fixture_repo / "sets").exists()
+    with pytest.raises(InputError) as caught:
+        build_tasks(fixture_repo, ["no-such-document"], None, [], False)
+    assert (caught.value.check, caught.value.record) == ("document-unknown", "no-such-document")

@@ -13,8 +13,9 @@ import pytest
 from click.testing import CliRunner
 from test_labelstudio import FIXTURES
 
-from newsprov.annotate.adjudication import adjudicate, decision
+from newsprov.annotate.adjudication import adjudicate, adjudicate_sets, decision
 from newsprov.cli import main
+from newsprov.core.errors import InputError
 from newsprov.core.schema import AnnotationFile
 from newsprov.store.annotations import load_annotation_set, write_annotation_file
 from newsprov.store.corpus import load_corpus
@@ -122,3 +123,19 @@ def test_adjudicate_command_writes_checked_gold_and_agreement(corpus, tmp_path: 
     again = CliRunner().invoke(main, arguments)
     assert again.exit_code == 2
     assert "a gold file exists already; pass --replace to replace it" in again.output
+
+
+def test_existing_gold_is_replaced_only_when_asked(corpus, tmp_path: Path) -> None:
+    shutil.copytree(FIXTURES / "corpus", tmp_path / "corpus")
+    for name, files in variants(corpus).items():
+        for doc_id, data in files.items():
+            write_annotation_file(tmp_path / "passes" / name / f"{doc_id}.json", data)
+    arguments = {"root": tmp_path, "pass_dirs": [Path("passes/a"), Path("passes/b")],
+                 "out": Path("gold"), "adjudicator": "lead", "date": "2026-12-01",
+                 "report": Path("adjudication.json")}
+    adjudicate_sets(**arguments, replace=False)
+    written = {path: path.read_bytes() for path in (tmp_path / "gold").glob("*.json")}
+    with pytest.raises(InputError) as caught:
+        adjudicate_sets(**arguments, replace=False)
+    assert caught.value.check == "gold-file-exists"
+    assert {path: path.read_bytes() for path in (tmp_path / "gold").glob("*.json")} == written

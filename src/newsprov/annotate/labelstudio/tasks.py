@@ -140,7 +140,8 @@ def read_export(export: Any, corpus: Mapping[str, Document], names: Mapping[int,
     """Check every submission of an export; ``existing`` holds the annotators' files already
     on disk, which resolve the source events of a derived document annotated earlier."""
     if not isinstance(export, list) or not all(isinstance(t, dict) for t in export):
-        raise InputError(path, None, "a Label Studio JSON export must be a list of tasks")
+        raise InputError(path, None, "a Label Studio JSON export must be a list of tasks",
+                         check="export-not-task-list")
     outcome = ImportResult()
     submissions: list[tuple[Submission, dict[str, Any]]] = []
     for task_item in export:
@@ -294,7 +295,8 @@ def build_tasks(root: Path, doc_ids: Iterable[str], annotations: Path | None,
     corpus = load_corpus(root)
     chosen = list(doc_ids) or list(corpus)
     if unknown := [doc_id for doc_id in chosen if doc_id not in corpus]:
-        raise InputError(root / DOCUMENTS_DIR, unknown[0], "not a document of the corpus")
+        raise InputError(root / DOCUMENTS_DIR, unknown[0], "not a document of the corpus",
+                         check="document-unknown")
     attached = load_annotation_set(root / annotations, corpus) if annotations else None
     predicted = {path.name: load_annotation_set(root / path, corpus) for path in predictions}
     if pre_annotate:
