@@ -12,7 +12,7 @@ from newsprov.annotate.detectors import (
     Detector,
     claim_problems,
     claim_units,
-    duplicate_lines,
+    detector_of,
     flag_records,
     hit_status,
     pre_annotations,
@@ -40,7 +40,7 @@ def hits(corpus: dict[str, Document]) -> dict[str, list[dict]]:
 
 
 def by(hits: list[dict], detector: str) -> list[dict]:
-    return [h for h in hits if h["provenance"]["annotator"] == f"newsprov.detectors/{detector}"]
+    return [h for h in hits if h["provenance"]["annotator"] == DETECTORS[detector].annotator]
 
 
 def texts(hits: list[dict], detector: str) -> list[str]:
@@ -151,8 +151,28 @@ def test_detector_labels_come_from_the_schema():
     assert {d.label for d in DETECTORS.values()} <= {
         "duplicate", "orthography_whitespace", "orthography_case", "foreign_language",
         "broken_markup", "boilerplate"}
-    with pytest.raises(ValueError, match="not a span_flag label"):
-        Detector("bad", "typo", duplicate_lines)
+
+
+def test_a_detector_with_a_label_outside_the_schema_cannot_be_defined():
+    with pytest.raises(ValueError, match="typos: 'typo' is not a span_flag label"):
+        class Typos(Detector):
+            name = "typos"
+            label = "typo"
+
+            def find(self, parsed):
+                yield from ()
+
+
+def test_provenance_names_the_detector_version_and_maps_back(hits):
+    for name, detector in DETECTORS.items():
+        assert detector.name == name
+        assert detector.annotator == f"newsprov.detectors/{name}_v{detector.version}"
+        record = {"provenance": {"annotator": detector.annotator}}
+        assert detector_of(record) is detector
+    found = [h for doc_hits in hits.values() for h in doc_hits]
+    assert {detector_of(h).name for h in found} == set(DETECTORS)  # each one fires somewhere
+    with pytest.raises(KeyError):
+        detector_of({"provenance": {"annotator": "newsprov.detectors/missing_space"}})
 
 
 def test_claim_units_of_the_rewrite(corpus):

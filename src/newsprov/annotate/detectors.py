@@ -5,10 +5,15 @@ hit must be covered by a gold flag of the detector's label, or be a reviewed exc
 the pre-annotation of new documents (``annotations/pre/``, imported into Label Studio as
 predictions) and the rule-based baseline of the benchmark.
 
-Each detector is a small function from a parsed text to hits; ``flag_records`` turns hits
-into span-flag records of the schema (``method: rule_based``, annotator
-``newsprov.detectors/<name>``). Texts are read as one paragraph, heading, list item or table
-row per line, which is how trafilatura and the seed files write them.
+Each detector is a small subclass of ``Detector``, shaped like datatrove's filters: its
+``name``, the span_flag ``label`` of its hits (checked against the schema when the class is
+defined) and one method ``find`` from a parsed text to hits. ``flag_records`` turns hits into
+span-flag records of the schema (``method: rule_based``, annotator
+``newsprov.detectors/<name>_v<version>``). Bump a detector's ``version`` whenever its
+behaviour changes, so that records written by the old behaviour can be told apart; the plain
+name stays the key of the exceptions file and of ``newsprov detect``. Texts are read as one
+paragraph, heading, list item or table row per line, which is how trafilatura and the seed
+files write them.
 """
 
 from __future__ import annotations
@@ -17,10 +22,11 @@ import datetime as dt
 import functools
 import itertools
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 import justext
 import pycountry
@@ -220,25 +226,55 @@ def claim_units(text: str, language: str = "en") -> list[Span]:
 # ------------------------------------------------------------------ detectors
 
 
-def duplicate_lines(parsed: Parsed) -> Iterator[Hit]:
-    """A line repeating an earlier line of the same text; markup-only lines (a table
-    separator) are broken markup, not duplicates."""
-    first: dict[str, int] = {}
-    for line in parsed.lines:
-        content = line.content
-        if line.kind == "table_separator" or not WORD.search(content.text):
-            continue
-        if content.text in first:
-            yield Hit(content.start, content.end, first_occurrence=first[content.text])
-        else:
-            first[content.text] = content.start
+class Detector(ABC):
+    """One rule: its hits are span flags of ``label`` (what a gold flag covering a hit must
+    have), recorded as the work of ``annotator``."""
+
+    name: ClassVar[str]
+    label: ClassVar[str]
+    version: ClassVar[int] = 1  # bump whenever the detector's behaviour changes
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.label not in schema.SPAN_FLAG:  # fail where the detector is written
+            raise ValueError(f"detector {cls.name}: {cls.label!r} is not a span_flag label")
+
+    @property
+    def annotator(self) -> str:
+        return f"{ANNOTATOR_PREFIX}{self.name}_v{self.version}"
+
+    @abstractmethod
+    def find(self, parsed: Parsed) -> Iterator[Hit]:
+        """The hits in one parsed text."""
 
 
-def missing_space(parsed: Parsed) -> Iterator[Hit]:
-    """No space after a sentence mark, comma, semicolon or colon between two words; the span
-    is the two words with the mark (`America,officials`)."""
-    for match in missing_spaces(parsed.text):
-        yield Hit(match.start(), match.end())
+class DuplicateLines(Detector):
+    name = "duplicate_lines"
+    label = "duplicate"
+
+    def find(self, parsed: Parsed) -> Iterator[Hit]:
+        """A line repeating an earlier line of the same text; markup-only lines (a table
+        separator) are broken markup, not duplicates."""
+        first: dict[str, int] = {}
+        for line in parsed.lines:
+            content = line.content
+            if line.kind == "table_separator" or not WORD.search(content.text):
+                continue
+            if content.text in first:
+                yield Hit(content.start, content.end, first_occurrence=first[content.text])
+            else:
+                first[content.text] = content.start
+
+
+class MissingSpace(Detector):
+    name = "missing_space"
+    label = "orthography_whitespace"
+
+    def find(self, parsed: Parsed) -> Iterator[Hit]:
+        """No space after a sentence mark, comma, semicolon or colon between two words; the
+        span is the two words with the mark (`America,officials`)."""
+        for match in missing_spaces(parsed.text):
+            yield Hit(match.start(), match.end())
 
 
 def _first_word(span: Span) -> Span | None:
@@ -252,29 +288,33 @@ def _lower_case(word: Span | None) -> bool:
     return word is not None and word.text[0].islower() and word.text.islower()
 
 
-def lower_case_starts(parsed: Parsed) -> Iterator[Hit]:
-    """A sentence, heading or list item that starts in lower case; also the description of a
-    `Label: description` list item in lower case when most items of its list start theirs
-    in upper case. The span is the word."""
-    starts: list[Span] = []
-    for line in parsed.lines:
-        if line.kind in ("heading", "bullet"):
-            starts.append(line.content)
-    for spans in parsed.sentences.values():
-        starts.extend(spans)
-    for start in sorted(starts):
-        word = _first_word(start)
-        if _lower_case(word):
-            yield Hit(word.start, word.end, note="starts in lower case")
-    for items in _lists(parsed.lines):
-        descriptions = [_first_word(_after_label(item.content)) for item in items]
-        written = [word for word in descriptions if word is not None]
-        if sum(not _lower_case(word) for word in written) * 2 > len(written):
-            for word in written:
-                if _lower_case(word):
-                    yield Hit(word.start, word.end,
-                              note="item description in lower case; most items of the list "
-                                   "start theirs in upper case")
+class LowerCaseStarts(Detector):
+    name = "lower_case_starts"
+    label = "orthography_case"
+
+    def find(self, parsed: Parsed) -> Iterator[Hit]:
+        """A sentence, heading or list item that starts in lower case; also the description
+        of a `Label: description` list item in lower case when most items of its list start
+        theirs in upper case. The span is the word."""
+        starts: list[Span] = []
+        for line in parsed.lines:
+            if line.kind in ("heading", "bullet"):
+                starts.append(line.content)
+        for spans in parsed.sentences.values():
+            starts.extend(spans)
+        for start in sorted(starts):
+            word = _first_word(start)
+            if _lower_case(word):
+                yield Hit(word.start, word.end, note="starts in lower case")
+        for items in _lists(parsed.lines):
+            descriptions = [_first_word(_after_label(item.content)) for item in items]
+            written = [word for word in descriptions if word is not None]
+            if sum(not _lower_case(word) for word in written) * 2 > len(written):
+                for word in written:
+                    if _lower_case(word):
+                        yield Hit(word.start, word.end,
+                                  note="item description in lower case; most items of the "
+                                       "list start theirs in upper case")
 
 
 def _lists(lines: Sequence[Line]) -> Iterator[list[Line]]:
@@ -290,22 +330,26 @@ def _after_label(item: Span) -> Span:
     return strip_span(item.start + len(label) + 2, rest)
 
 
-def heading_case(parsed: Parsed) -> Iterator[Hit]:
-    """A lower-case word in an English title-case heading. In title case (APA style) every
-    word of four letters or more is capitalised; a heading with exactly one such word in
-    lower case and at least four capitalised is title case with one miscased word
-    (`Bilateral military Relations`), not sentence case."""
-    if parsed.language != "en":
-        return
-    for line in parsed.lines:
-        if line.kind != "heading":
-            continue
-        major = [Span(line.start + m.start(), line.start + m.end(), m.group())
-                 for m in WORD.finditer(line.text) if len(m.group()) >= TITLE_CASE_LETTERS]
-        lower = [word for word in major if _lower_case(word)]
-        if len(lower) == 1 and len(major) - 1 >= 4:
-            yield Hit(lower[0].start, lower[0].end,
-                      note="lower-case word in a title-case heading")
+class HeadingCase(Detector):
+    name = "heading_case"
+    label = "orthography_case"
+
+    def find(self, parsed: Parsed) -> Iterator[Hit]:
+        """A lower-case word in an English title-case heading. In title case (APA style)
+        every word of four letters or more is capitalised; a heading with exactly one such
+        word in lower case and at least four capitalised is title case with one miscased word
+        (`Bilateral military Relations`), not sentence case."""
+        if parsed.language != "en":
+            return
+        for line in parsed.lines:
+            if line.kind != "heading":
+                continue
+            major = [Span(line.start + m.start(), line.start + m.end(), m.group())
+                     for m in WORD.finditer(line.text) if len(m.group()) >= TITLE_CASE_LETTERS]
+            lower = [word for word in major if _lower_case(word)]
+            if len(lower) == 1 and len(major) - 1 >= 4:
+                yield Hit(lower[0].start, lower[0].end,
+                          note="lower-case word in a title-case heading")
 
 
 @functools.cache
@@ -329,27 +373,32 @@ def identify_language(text: str) -> tuple[str, float]:
     return language, float(probability)
 
 
-def foreign_language(parsed: Parsed) -> Iterator[Hit]:
-    """Sentences, headings and list items in another language than the document's,
-    adjacent ones of the same language merged into one fragment. Languages without an ISO
-    639-1 code (py3langid also knows `yue`, `pcm` ...) cannot be recorded and are left out."""
-    units = [line.content for line in parsed.lines if line.kind in ("heading", "bullet")]
-    units += [span for spans in parsed.sentences.values() for span in spans]
-    pending: Hit | None = None
-    for unit in sorted(units):
-        language, probability = identify_language(unit.text)
-        foreign = (language != parsed.language and probability >= FOREIGN_MIN_PROBABILITY
-                   and len(WORD.findall(unit.text)) >= FOREIGN_MIN_WORDS
-                   and is_iso639_1(language))  # a flag records a two-letter code
-        if pending and foreign and language == pending.language and \
-                not parsed.text[pending.end:unit.start].strip():
-            pending = Hit(pending.start, unit.end, language=language)
-            continue
+class ForeignLanguage(Detector):
+    name = "foreign_language"
+    label = "foreign_language"
+
+    def find(self, parsed: Parsed) -> Iterator[Hit]:
+        """Sentences, headings and list items in another language than the document's,
+        adjacent ones of the same language merged into one fragment. Languages without an
+        ISO 639-1 code (py3langid also knows `yue`, `pcm` ...) cannot be recorded and are
+        left out."""
+        units = [line.content for line in parsed.lines if line.kind in ("heading", "bullet")]
+        units += [span for spans in parsed.sentences.values() for span in spans]
+        pending: Hit | None = None
+        for unit in sorted(units):
+            language, probability = identify_language(unit.text)
+            foreign = (language != parsed.language and probability >= FOREIGN_MIN_PROBABILITY
+                       and len(WORD.findall(unit.text)) >= FOREIGN_MIN_WORDS
+                       and is_iso639_1(language))  # a flag records a two-letter code
+            if pending and foreign and language == pending.language and \
+                    not parsed.text[pending.end:unit.start].strip():
+                pending = Hit(pending.start, unit.end, language=language)
+                continue
+            if pending:
+                yield pending
+            pending = Hit(unit.start, unit.end, language=language) if foreign else None
         if pending:
             yield pending
-        pending = Hit(unit.start, unit.end, language=language) if foreign else None
-    if pending:
-        yield pending
 
 
 def tables(lines: Sequence[Line]) -> Iterator[list[Line]]:
@@ -366,14 +415,19 @@ def tables(lines: Sequence[Line]) -> Iterator[list[Line]]:
         yield table
 
 
-def pipe_tables(parsed: Parsed) -> Iterator[Hit]:
-    """A markdown pipe table left in the plain text, from its header row to its last row."""
-    for table in tables(parsed.lines):
-        rows = [row for row in table if row.kind != "table_separator"]
-        open_rows = sum(not row.text.lstrip().startswith("|") for row in rows)
-        note = f"{open_rows} of {len(rows)} rows without a leading pipe" if open_rows \
-            else "pipe table markup in plain text"
-        yield Hit(table[0].content.start, table[-1].content.end, note=note)
+class PipeTables(Detector):
+    name = "pipe_tables"
+    label = "broken_markup"
+
+    def find(self, parsed: Parsed) -> Iterator[Hit]:
+        """A markdown pipe table left in the plain text, from its header row to its last
+        row."""
+        for table in tables(parsed.lines):
+            rows = [row for row in table if row.kind != "table_separator"]
+            open_rows = sum(not row.text.lstrip().startswith("|") for row in rows)
+            note = f"{open_rows} of {len(rows)} rows without a leading pipe" if open_rows \
+                else "pipe table markup in plain text"
+            yield Hit(table[0].content.start, table[-1].content.end, note=note)
 
 
 # Page furniture recognised by fixed phrases. Related-content headings as page templates
@@ -391,46 +445,32 @@ INTERFACE_PHRASES = re.compile(
 INTERFACE_MAX_WORDS = 25
 
 
-def boilerplate_phrases(parsed: Parsed) -> Iterator[Hit]:
-    """A related-content heading opens a block that runs to the end of the text (such blocks
-    close the page); a short line with an interface prompt or a cookie/policy notice is an
-    interface string."""
-    for line in parsed.lines:
-        content = line.content
-        if RELATED_HEADING.fullmatch(content.text):
-            yield Hit(content.start, len(parsed.text.rstrip()),
-                      boilerplate_kind="related_links",
-                      note=f"related-content heading {content.text!r} to the end of the text")
-            return
-        if INTERFACE_PHRASES.search(content.text) and \
-                len(content.text.split()) <= INTERFACE_MAX_WORDS:
-            yield Hit(content.start, content.end, boilerplate_kind="interface_string")
+class BoilerplatePhrases(Detector):
+    name = "boilerplate_phrases"
+    label = "boilerplate"
 
-
-@dataclass(frozen=True)
-class Detector:
-    name: str
-    label: str  # the span_flag label of its hits: what a gold flag covering a hit must have
-    find: Callable[[Parsed], Iterator[Hit]]
-
-    def __post_init__(self) -> None:
-        if self.label not in schema.SPAN_FLAG:
-            raise ValueError(f"detector {self.name}: {self.label!r} is not a span_flag label")
-
-    @property
-    def annotator(self) -> str:
-        return ANNOTATOR_PREFIX + self.name
+    def find(self, parsed: Parsed) -> Iterator[Hit]:
+        """A related-content heading opens a block that runs to the end of the text (such
+        blocks close the page); a short line with an interface prompt or a cookie/policy
+        notice is an interface string."""
+        for line in parsed.lines:
+            content = line.content
+            if RELATED_HEADING.fullmatch(content.text):
+                yield Hit(content.start, len(parsed.text.rstrip()),
+                          boilerplate_kind="related_links",
+                          note=f"related-content heading {content.text!r} to the end of the "
+                               f"text")
+                return
+            if INTERFACE_PHRASES.search(content.text) and \
+                    len(content.text.split()) <= INTERFACE_MAX_WORDS:
+                yield Hit(content.start, content.end, boilerplate_kind="interface_string")
 
 
 DETECTORS: dict[str, Detector] = {detector.name: detector for detector in (
-    Detector("duplicate_lines", "duplicate", duplicate_lines),
-    Detector("missing_space", "orthography_whitespace", missing_space),
-    Detector("lower_case_starts", "orthography_case", lower_case_starts),
-    Detector("heading_case", "orthography_case", heading_case),
-    Detector("foreign_language", "foreign_language", foreign_language),
-    Detector("pipe_tables", "broken_markup", pipe_tables),
-    Detector("boilerplate_phrases", "boilerplate", boilerplate_phrases),
+    DuplicateLines(), MissingSpace(), LowerCaseStarts(), HeadingCase(), ForeignLanguage(),
+    PipeTables(), BoilerplatePhrases(),
 )}
+_BY_ANNOTATOR: dict[str, Detector] = {d.annotator: d for d in DETECTORS.values()}
 
 
 def flag_records(doc_id: str, text: str, language: str, date: str | None = None
@@ -452,7 +492,9 @@ def flag_records(doc_id: str, text: str, language: str, date: str | None = None
 
 
 def detector_of(record: Mapping[str, Any]) -> Detector:
-    return DETECTORS[record["provenance"]["annotator"].removeprefix(ANNOTATOR_PREFIX)]
+    """The detector that wrote a span-flag record; a KeyError for any other annotator (an
+    older version of a detector included)."""
+    return _BY_ANNOTATOR[record["provenance"]["annotator"]]
 
 
 def pre_annotations(document: Document, date: str | None = None) -> AnnotationFile:
