@@ -2,11 +2,13 @@
 
 The export has one nested table (``documents``: one row per document with its annotations
 as typed lists) and one flat table per annotation kind (one row per record), each written
-per split into shards ``<table>/<split>-NNNNN-of-MMMMM.parquet``, plus ``manifest.json``.
+per split into shards ``<table>/<split>-NNNNN-of-MMMMM-<hash>.parquet``, plus
+``manifest.json``.
 
 Builds are deterministic (same inputs, same bytes: rows in document-id order, no
 timestamps) and atomic: everything is written to a staging directory beside ``data/``,
-validated, and only then swapped in; a failure leaves the previous export untouched.
+validated, and only then published (``newsprov.build.publication``); a failure leaves the
+previous export untouched.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ import gc
 import json
 import os
 import shutil
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -27,14 +28,21 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
+from newsprov.build.publication import (
+    build_lock,
+    check_writable,
+    publish,
+    remove_leftovers,
+    staging_folder,
+)
 from newsprov.core import schema
 from newsprov.core.errors import Failure, InputError
-from newsprov.core.files import file_sha256, read_json, write_atomic
+from newsprov.core.files import file_sha256, write_atomic
 from newsprov.core.layout import DATA_DIR, GOLD_DIR, MANIFEST, SPLIT_PLAN, VALIDATION_REPORT
 from newsprov.core.schema import AnnotationFile
 from newsprov.store.annotations import AnnotationSet, empty_annotations
 from newsprov.store.corpus import CorpusOnDisk, Document, check_derivation
-from newsprov.store.release import Release, read_release, released_splits
+from newsprov.store.release import Release, read_manifest, read_release, released_splits
 from newsprov.store.splits import assign_splits, read_split_plan
 
 PARQUET_METADATA_KEY = b"newsprov"
@@ -44,6 +52,7 @@ ROW_GROUP_BYTES = 2 << 20         # Arrow bytes of a writer's rows gathered for 
 SHARD_ROWS = {"documents": 20_000}  # documents carry the text: smaller shards
 DEFAULT_SHARD_ROWS = 1_000_000
 GC_ALLOCATIONS = 10_000           # see rare_garbage_collection
+SHARD_HASH_DIGITS = 16            # of the shard's sha256, in its name
 
 
 
@@ -141,19 +150,26 @@ class ShardedWriter:
             self.writer = None
 
     def close(self) -> list[dict]:
-        """Close, name the shards ``-NNNNN-of-MMMMM`` and describe them for the manifest."""
+        """Close, name the shards (``shard_name``) and describe them for the manifest."""
         if self.gathered:
             self._write_gathered()
         self._close_shard()
         entries = []
         for index, (partial, rows) in enumerate(self.shards):
-            path = partial.with_name(f"{self.split}-{index:05d}-of-{len(self.shards):05d}"
-                                     ".parquet")
+            sha256 = file_sha256(partial)
+            path = partial.with_name(shard_name(self.split, index, len(self.shards), sha256))
             os.rename(partial, path)
             entries.append({"path": str(path.relative_to(self.directory.parent)),
                             "table": self.table, "split": self.split, "rows": rows,
-                            "bytes": path.stat().st_size, "sha256": file_sha256(path)})
+                            "bytes": path.stat().st_size, "sha256": sha256})
         return entries
+
+
+def shard_name(split: str, index: int, count: int, sha256: str) -> str:
+    """``<split>-NNNNN-of-MMMMM-<hash>.parquet``: the content's hash in the name makes a
+    changed shard a new file, so that no cache keyed on file names (as `datasets` is, for a
+    local folder) can serve the old rows, and publication never overwrites a file in use."""
+    return f"{split}-{index:05d}-of-{count:05d}-{sha256[:SHARD_HASH_DIGITS]}.parquet"
 
 
 
@@ -196,9 +212,9 @@ def write_export(items: Iterable[tuple[Document, AnnotationFile, str]], director
 
 def check_not_overwriting_release(data_dir: Path, manifest: dict, release: Release) -> None:
     path = data_dir / MANIFEST
-    if not path.is_file():
+    previous = read_manifest(data_dir)
+    if previous is None:  # nothing readable to protect: the build restores the release
         return
-    previous = read_json(path)
     same_version = previous.get("dataset_version") == release.version
     if same_version and release.released and previous.get("files") != manifest["files"]:
         raise InputError(path, release.version,
@@ -207,46 +223,41 @@ def check_not_overwriting_release(data_dir: Path, manifest: dict, release: Relea
                          check="released-version-changed")
 
 
-def swap_in(staging: Path, target: Path) -> None:
-    """Replace ``target`` by ``staging`` with renames only."""
-    old = target.with_name(f".{target.name}.old")
-    shutil.rmtree(old, ignore_errors=True)
-    if target.exists():
-        os.rename(target, old)
-    os.rename(staging, target)
-    shutil.rmtree(old, ignore_errors=True)
-
-
-def build(root: Path, out: Path | None = None, *, validate: bool = True) -> dict[str, Any]:
+def build(root: Path, out: Path | None = None, *, validate: bool = True,
+          after_switch: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
     """Build the release of the repository at ``root`` into ``out`` (default ``data/``).
 
     The corpus streams through in id order, each document checked as it is read, so memory
     does not grow with the corpus; a bad input stops the build before anything is published.
+    ``after_switch`` runs once the new manifest is in place and before the old shards go
+    (``publication.publish``): it rewrites what else names the files.
     """
     out = out or root / DATA_DIR
     release = read_release(root)
-    corpus = CorpusOnDisk(root)
-    gold_dir = root / GOLD_DIR
-    gold = AnnotationSet(gold_dir, corpus) if gold_dir.is_dir() else None
-    if gold is not None:
-        for path in gold.files_without_document(corpus.directory):
-            gold.check(path)                  # raises: a file of no document cannot pass
-    split_of = split_rule(corpus, read_split_plan(root / SPLIT_PLAN), released_splits(out))
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging.", dir=out.parent))
-    try:
-        # A progress bar on a terminal only (disable=None): logs and tests stay quiet.
-        documents = tqdm(checked_documents(corpus, gold, split_of), total=len(corpus),
-                         desc="build", unit=" documents", disable=None)
-        with rare_garbage_collection():
-            manifest = write_export(documents, staging, release)
-        check_not_overwriting_release(out, manifest, release)
-        if validate:
-            validate_staged_export(staging, out)
-        swap_in(staging, out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    with build_lock(out):
+        check_writable(out)
+        remove_leftovers(out)
+        corpus = CorpusOnDisk(root)
+        gold_dir = root / GOLD_DIR
+        gold = AnnotationSet(gold_dir, corpus) if gold_dir.is_dir() else None
+        if gold is not None:
+            for path in gold.files_without_document(corpus.directory):
+                gold.check(path)              # raises: a file of no document cannot pass
+        split_of = split_rule(corpus, read_split_plan(root / SPLIT_PLAN),
+                              released_splits(out))
+        staging = staging_folder(out)
+        try:
+            # A progress bar on a terminal only (disable=None): logs and tests stay quiet.
+            documents = tqdm(checked_documents(corpus, gold, split_of), total=len(corpus),
+                             desc="build", unit=" documents", disable=None)
+            with rare_garbage_collection():
+                manifest = write_export(documents, staging, release)
+            check_not_overwriting_release(out, manifest, release)
+            if validate:
+                validate_staged_export(staging, out)
+            publish(staging, out, manifest, after_switch)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
     return manifest
 
 

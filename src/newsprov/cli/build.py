@@ -36,9 +36,10 @@ def summarise(manifest: Mapping[str, Any]) -> str:
 @click.option("--no-validate", is_flag=True, help="Skip the expectation suites.")
 def build_command(root: Path, out: Path | None, no_validate: bool) -> None:
     """Validate corpus and gold annotations and write the Parquet release."""
-    manifest = build(root, out, validate=not no_validate)
-    if out is None or out == root / DATA_DIR:  # the release: its docs follow it
-        update_docs(root, manifest)
+    release = out is None or out == root / DATA_DIR  # its docs name its files
+    manifest = build(root, out, validate=not no_validate,
+                     after_switch=(lambda manifest: update_docs(root, manifest)) if release
+                     else None)
     click.echo(summarise(manifest))
 
 

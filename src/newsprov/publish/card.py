@@ -11,6 +11,7 @@ import yaml
 
 from newsprov.core import schema
 from newsprov.core.files import replace_section
+from newsprov.core.layout import DATA_DIR
 from newsprov.publish.statistics import Statistics, render_statistics
 
 CARD_FIXED = {
@@ -38,6 +39,18 @@ def size_category(documents: int) -> str:
     return "1M<n<10M"
 
 
+def split_files(manifest: dict, table: str, split: str) -> list[str]:
+    """The exact files of a config's split, never a pattern: their names carry their content
+    hash, so `datasets`, whose cache of a local folder keys on the card's data files (not
+    on the files' content), loads a new release afresh, and a stray file is not loaded."""
+    return [f"{DATA_DIR.as_posix()}/{entry['path']}" for entry in manifest["files"]
+            if (entry["table"], entry["split"]) == (table, split)]
+
+
+def one_or_all(paths: list[str]) -> str | list[str]:
+    return paths[0] if len(paths) == 1 else paths  # one file a line, as the card was
+
+
 def card_front_matter(manifest: dict) -> str:
     """The dataset card's YAML: configs and features per exported table."""
     from datasets.info import DatasetInfo, DatasetInfosDict
@@ -45,7 +58,8 @@ def card_front_matter(manifest: dict) -> str:
 
     configs = [{"config_name": table, **({"default": True} if table == schema.DEFAULT_TABLE
                                          else {}),
-                "data_files": [{"split": split, "path": f"data/{table}/{split}-*.parquet"}
+                "data_files": [{"split": split, "path": one_or_all(split_files(manifest, table,
+                                                                               split))}
                                for split in splits]}
                for table, splits in manifest["tables"].items()]
     documents = sum(manifest["tables"][schema.DEFAULT_TABLE].values())

@@ -5,7 +5,7 @@ the export's manifest (files, sha256, row counts), the Arrow schemas of ``schema
 (record sets and fields) and the statistics of the export (annotator ids). The prose of the
 Responsible-AI fields summarises DATASHEET.md, which has the full answers.
 
-Each exported table is one record set read from a FileSet (``data/<table>/*.parquet``);
+Each exported table is one record set read from a FileSet (the table's shards, by name);
 every Parquet file is also listed as a FileObject with its sha256. Struct columns become
 sub-fields (read with a JSONPath on the column), list columns are arrays. The annotation
 lists of the nested ``documents`` table (lists of records that hold lists themselves) are
@@ -190,7 +190,9 @@ def distribution(ctx: mlc.Context, manifest: Mapping[str, Any]
              for entry in manifest["files"]]
     file_sets = [mlc.FileSet(ctx=ctx, id=f"{table}-parquet", name=f"{table}-parquet",
                              description=f"The Parquet shards of table {table}, all splits.",
-                             encoding_formats=[PARQUET], includes=[f"data/{table}/*.parquet"])
+                             encoding_formats=[PARQUET],
+                             includes=[f"data/{entry['path']}" for entry in manifest["files"]
+                                       if entry["table"] == table])  # no stray file
                  for table in manifest["tables"]]
     return files + file_sets
 

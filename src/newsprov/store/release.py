@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from newsprov.core.errors import InputError
 from newsprov.core.files import read_json
-from newsprov.core.layout import CHANGELOG, RELEASE_FILE
+from newsprov.core.layout import CHANGELOG, MANIFEST, RELEASE_FILE
 
 
 @dataclass(frozen=True)
@@ -35,14 +37,49 @@ def read_release(root: Path) -> Release:
     return release
 
 
+def read_manifest(data_dir: Path) -> dict[str, Any] | None:
+    """The manifest of the export in ``data_dir``; None if there is none or it is not a
+    manifest (a broken export is rebuilt, not refused)."""
+    try:
+        manifest = read_json(data_dir / MANIFEST)
+    except (OSError, InputError):
+        return None
+    files = manifest.get("files") if isinstance(manifest, dict) else None
+    if not isinstance(files, list) or not all(
+            isinstance(entry, dict) and isinstance(entry.get("path"), str)
+            and isinstance(entry.get("table"), str) for entry in files):
+        return None
+    return manifest
+
+
+def listed_files(data_dir: Path, manifest: dict[str, Any], table: str | None = None
+                 ) -> list[Path]:
+    """The manifest's files (of one table)."""
+    return [data_dir / entry["path"] for entry in manifest["files"]
+            if table in (None, entry["table"])]
+
+
 def parquet_files(data_dir: Path, table: str) -> list[Path]:
-    return sorted((data_dir / table).glob("*.parquet"))
+    """The Parquet files of a table: those the manifest lists, or every one in the table's
+    folder when there is no readable manifest."""
+    manifest = read_manifest(data_dir)
+    if manifest is None:
+        return sorted((data_dir / table).glob("*.parquet"))
+    return listed_files(data_dir, manifest, table)
 
 
 def released_splits(data_dir: Path) -> dict[str, str]:
-    """Document -> split of the export currently in ``data/`` (empty if there is none)."""
-    files = parquet_files(data_dir, "documents")
-    if not files:
-        return {}
-    table = pq.read_table(files, columns=["doc_id", "split"])
-    return dict(zip(table["doc_id"].to_pylist(), table["split"].to_pylist(), strict=True))
+    """Document -> split of the export currently in ``data/`` (empty if there is none).
+
+    A shard that cannot be read (garbage, truncated, missing) adds nothing: its documents
+    get their split by the rules for new documents, which gave them that split in the first
+    place unless ``corpus/splits.json`` changed since."""
+    splits: dict[str, str] = {}
+    for path in parquet_files(data_dir, "documents"):
+        try:
+            table = pq.read_table(path, columns=["doc_id", "split"])
+        except (OSError, pa.ArrowException):
+            continue
+        splits.update(zip(table["doc_id"].to_pylist(), table["split"].to_pylist(),
+                          strict=True))
+    return splits
