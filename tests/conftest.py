@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from datasets import config as datasets_config
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -18,10 +20,19 @@ def repo() -> Path:
 @pytest.fixture(autouse=True)
 def isolated_hf_cache(tmp_path_factory: pytest.TempPathFactory,
                       monkeypatch: pytest.MonkeyPatch) -> None:
-    """`datasets` must neither read nor write ~/.cache nor reach the network."""
-    monkeypatch.setenv("HF_HOME", str(tmp_path_factory.mktemp("hf_home")))
+    """`datasets` must neither read nor write ~/.cache nor reach the network, and each test
+    starts with an empty cache. `datasets` reads HF_HOME once, when first imported (before
+    any fixture), so its settings are patched as well as the environment of subprocesses."""
+    home = tmp_path_factory.mktemp("hf_home")
+    monkeypatch.setenv("HF_HOME", str(home))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    for name, value in (("HF_CACHE_HOME", str(home)), ("HF_DATASETS_CACHE", home / "datasets"),
+                        ("HF_MODULES_CACHE", home / "modules"),
+                        ("DOWNLOADED_DATASETS_PATH", home / "datasets" / "downloads"),
+                        ("EXTRACTED_DATASETS_PATH", home / "datasets" / "downloads" / "extracted"),
+                        ("HF_HUB_OFFLINE", True), ("HF_DATASETS_OFFLINE", True)):
+        monkeypatch.setattr(datasets_config, name, value)
 
 
 def copy_repo_inputs(target: Path) -> Path:
@@ -32,6 +43,12 @@ def copy_repo_inputs(target: Path) -> Path:
         if (REPO / name).exists():
             shutil.copy2(REPO / name, target / name)
     return target
+
+
+@pytest.fixture
+def copy_inputs() -> Callable[[Path], Path]:
+    """``copy_repo_inputs``, for tests that need several scratch copies."""
+    return copy_repo_inputs
 
 
 @pytest.fixture

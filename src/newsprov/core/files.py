@@ -46,7 +46,9 @@ def write_atomic(path: Path, content: str | bytes) -> None:
     """Write a file through a temporary file in the same directory and a rename."""
     path.parent.mkdir(parents=True, exist_ok=True)
     data = content.encode("utf-8") if isinstance(content, str) else content
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    # Hidden and ignored by git (.gitignore: .*.partial), should a kill leave it behind.
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial",
+                                         dir=path.parent)
     try:
         os.fchmod(handle, 0o666 & ~current_umask())  # mkstemp's 0600 would hide it from others
         with os.fdopen(handle, "wb") as stream:
