@@ -337,6 +337,15 @@ def add_unlisted_file(export: Path) -> None:
                    export / "documents" / "train-00000-of-00001.parquet")
 
 
+def add_garbage_file(export: Path) -> None:
+    """A listed shard that is not Parquet (a truncated or overwritten file)."""
+    path = export / "document_flags" / "validation-00000-of-00001.parquet"
+    path.write_bytes(b"PAR1 garbage")
+    edit_manifest(export, lambda m: m["files"].append({
+        "path": str(path.relative_to(export)), "table": "document_flags",
+        "split": "validation", "bytes": path.stat().st_size, "sha256": file_sha256(path)}))
+
+
 def first_file_entry(change: Callable[[dict], None]) -> Corruption:
     return lambda export: edit_manifest(export, lambda m: change(
         next(f for f in m["files"] if f["table"] == "mentions")))
@@ -390,6 +399,7 @@ SPECIFIC: dict[str, list[Corruption]] = {
     "files: every Parquet file is listed in manifest.json": [add_unlisted_file],
     "files: rows equal the manifest's": [first_file_entry(lambda f: f.update(rows=f["rows"] + 1))],
     "files: sha256 equals the manifest's": [first_file_entry(lambda f: f.update(sha256="0" * 64))],
+    "files: every Parquet file can be read": [add_garbage_file],
     "files: columns and types are the schema's": [widen_start_column],
     "tables: rows equal the manifest's totals": [lambda export: edit_manifest(
         export, lambda m: m["tables"]["mentions"].update(test=99))],

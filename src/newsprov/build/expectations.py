@@ -204,6 +204,8 @@ def specific_rules(frame: str) -> list[gxe.Expectation]:
             _all_true("files: every Parquet file is listed in manifest.json", "listed"),
             _pair_equal("files: rows equal the manifest's", "rows", "manifest rows"),
             _pair_equal("files: sha256 equals the manifest's", "sha256", "manifest sha256"),
+            _expect("ExpectColumnValuesToBeNull", "files: every Parquet file can be read",
+                    column="read error"),
             _expect("ExpectColumnValuesToBeNull", "files: columns and types are the schema's",
                     column="schema difference"),
         ],

@@ -221,18 +221,25 @@ def check_files(runner: Runner, directory: Path, manifest: dict[str, Any]) -> li
         entry, path = listed.get(relative, {}), found.get(relative)
         row = {"path": str(relative), "listed": relative in listed, "exists": path is not None,
                "rows": None, "manifest rows": entry.get("rows"), "sha256": None,
-               "manifest sha256": entry.get("sha256"), "schema difference": None}
+               "manifest sha256": entry.get("sha256"), "read error": None,
+               "schema difference": None}
         if path is not None:
             table = path.parent.name
-            row.update(rows=pq.ParquetFile(path).metadata.num_rows, sha256=file_sha256(path),
-                       **{"schema difference": _schema_difference(path, table)})
-            if table in schema.TABLES:
-                shards.append(Shard(path, table, path.name.split("-", 1)[0]))
+            row["sha256"] = file_sha256(path)
+            try:
+                row.update(rows=pq.ParquetFile(path).metadata.num_rows,
+                           **{"schema difference": _schema_difference(path, table)})
+            except (OSError, pa.ArrowException) as error:  # truncated, garbage: reported
+                row["read error"] = f"{type(error).__name__}: {error}"
+            else:
+                if table in schema.TABLES:
+                    shards.append(Shard(path, table, path.name.split("-", 1)[0]))
         rows.append(row)
     runner.validate("files", pa.Table.from_pylist(rows, schema=pa.schema([
         ("path", pa.string()), ("listed", pa.bool_()), ("exists", pa.bool_()),
         ("rows", pa.int64()), ("manifest rows", pa.int64()), ("sha256", pa.string()),
-        ("manifest sha256", pa.string()), ("schema difference", pa.string())])))
+        ("manifest sha256", pa.string()), ("read error", pa.string()),
+        ("schema difference", pa.string())])))
     return shards
 
 
