@@ -12,7 +12,9 @@ release. An annotation directory (``<doc_id>.json`` files, as ``annotations/gold
 as the same records, so a system's output and an annotation pass are interchangeable.
 
 **Metrics.** Gold comes from the released Parquet tables (``read_release``), checked against
-the manifest's sha256s and version. Spans (entity mentions, span flags, event triggers) are
+the manifest's sha256s and version. Only documents whose every layer is complete
+(``annotation_status``) are gold; the others are skipped and counted
+(``documents_not_annotated``). Spans (entity mentions, span flags, event triggers) are
 scored with ``nervaluate`` in the four SemEval-2013 task 9.1 modes: ``strict`` (same
 boundaries and label), ``exact`` (same boundaries), ``partial`` (overlap counts half) and
 ``type`` (overlap and same label; nervaluate's ``ent_type``). nervaluate matches greedily
@@ -33,7 +35,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +78,8 @@ class Release:
     split: str
     documents: dict[str, Document]
     gold: dict[str, AnnotationFile]  # documents of the split only
+    # The layers each document of the split has complete (``annotation_status``).
+    complete_layers: dict[str, set[str]] = field(default_factory=dict)
 
     @property
     def version(self) -> str:
@@ -116,15 +120,17 @@ def read_release(data_dir: Path, split: str, version: str | None = None) -> Rele
                          check="split-unknown")
     documents: dict[str, Document] = {}
     gold: dict[str, AnnotationFile] = {}
+    complete: dict[str, set[str]] = {}
     for row in pq.read_table(_release_files(data_dir, manifest, "documents", None),
                              columns=[*_METADATA_COLUMNS.values(), "split", "text",
-                                      "authorship"]
+                                      "authorship", "annotation_status"]
                              ).to_pylist():
         metadata = {field: row[column] for field, column in _METADATA_COLUMNS.items()}
         document = Document(metadata, row["text"])
         documents[document.id] = document
         if row["split"] == split:
             gold[document.id] = {**empty_annotations(document), "authorship": row["authorship"]}
+            complete[document.id] = {status["layer"] for status in row["annotation_status"]}
     if not gold:
         raise InputError(manifest_path, split, f"version {manifest['dataset_version']} has "
                                                "no documents in this split", check="split-empty")
@@ -134,7 +140,7 @@ def read_release(data_dir: Path, split: str, version: str | None = None) -> Rele
             doc_id = row.pop("doc_id")
             del row["split"]
             gold[doc_id][kind].append(row)
-    return Release(manifest, split, documents, gold)
+    return Release(manifest, split, documents, gold, complete)
 
 
 _METADATA_COLUMNS = {field.name: "doc_id" if field.name == "id" else field.name
@@ -267,15 +273,26 @@ def _support_of(claim: Mapping[str, Any], data: AnnotationFile | None) -> str | 
     return None
 
 
+def completely_annotated(release: Release) -> dict[str, AnnotationFile]:
+    """The gold of the documents whose every layer is complete: a layer that nobody has
+    annotated is not gold, and a correct prediction on it is no error."""
+    layers = set(schema.ANNOTATION_LAYER.names)
+    return {doc_id: data for doc_id, data in release.gold.items()
+            if release.complete_layers.get(doc_id) == layers}
+
+
 def evaluate(predictions: Path, release: Release) -> dict[str, Any]:
     """Score a prediction file against the release's gold: the metrics JSON."""
     predicted = read_predictions(predictions, release.documents)
+    gold = completely_annotated(release)
     return {"dataset_version": release.version,
             "schema_version": release.manifest["schema_version"], "split": release.split,
             "predictions": {"file": predictions.name,
                             "sha256": file_sha256(predictions) if predictions.is_file()
                             else None},
-            "documents": len(release.gold), **score(release.gold, predicted)}
+            "documents": len(gold),
+            "documents_not_annotated": len(release.gold) - len(gold),
+            **score(gold, predicted)}
 
 
 # ------------------------------------------------------------------ tables

@@ -69,6 +69,7 @@ SHARD_HASH_DIGITS = 16            # of the shard's sha256, in its name
 def document_row(document: Document, annotations: AnnotationFile, split: str) -> dict:
     metadata = {("doc_id" if k == "id" else k): v for k, v in document.metadata.items()}
     return {**metadata, "split": split, "text": document.text,
+            "annotation_status": schema.annotation_status(annotations),
             "authorship": annotations["authorship"],
             **{kind: annotations[kind] for kind in schema.ANNOTATION_KINDS}}
 

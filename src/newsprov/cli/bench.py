@@ -33,7 +33,8 @@ def evaluate_command(predictions: Path, split: str, data_dir: Path,
                                        ".metrics.json")
     write_json(out, metrics)
     click.echo(f"newsprov {metrics['dataset_version']}, split {split}, "
-               f"{metrics['documents']} documents\n\n{metrics_table(metrics)}\nwrote {out}")
+               f"{metrics['documents']} documents scored, {metrics['documents_not_annotated']} "
+               f"not completely annotated and skipped\n\n{metrics_table(metrics)}\nwrote {out}")
 
 
 @click.command("baselines")

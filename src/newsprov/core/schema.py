@@ -236,6 +236,18 @@ ANNOTATION_METHOD = _vocabulary(
     ("label_studio", "Made in Label Studio and imported."),
 )
 
+ANNOTATION_LAYER = _vocabulary(
+    "annotation_layer",
+    "The layers of a document's annotation; a layer is complete or not annotated at all.",
+    ("authorship", "The judgement of who wrote the document."),
+    ("mentions", "Entity mentions and their clusters."),
+    ("events", "Events with their arguments and modality."),
+    ("document_flags", "Document-level quality flags."),
+    ("span_flags", "Span-level quality flags."),
+    ("claims", "The claims of a derived document judged against its source (none for an "
+               "original)."),
+)
+
 SPLIT = _vocabulary(
     "split",
     "Dataset splits.",
@@ -249,7 +261,7 @@ VOCABULARIES: dict[str, Vocabulary] = {
     for v in (
         ENTITY_TYPE, EVENT_TYPE, ARGUMENT_ROLE, EVENT_MODALITY, EVENT_CONTEXT, AUTHORSHIP,
         DOCUMENT_FLAG, SPAN_FLAG, BOILERPLATE_KIND, CLAIM_SUPPORT, CLAIM_SEVERITY,
-        CLAIM_ERROR, DERIVATION, ANNOTATION_METHOD, SPLIT,
+        CLAIM_ERROR, DERIVATION, ANNOTATION_METHOD, ANNOTATION_LAYER, SPLIT,
     )
 }
 
@@ -338,6 +350,24 @@ def record_number(doc_id: str, kind: str, value: object) -> int | None:
     match = re.fullmatch(rf"{re.escape(doc_id)}:{ID_LETTERS[kind]}(\d+)", str(value))
     return int(match.group(1)) if match else None
 
+# Which layers of a document are completely annotated, and by whom: only those are gold (a
+# document added without annotations has none, and is not scored). A gold file with an
+# authorship judgement is adjudicated: it completes every layer, signed by the judgement's
+# annotator (the records' provenance says how each was made).
+ANNOTATION_STATUS_FIELD = pa.field("annotation_status", pa.list_(pa.struct([
+    _labelled("layer", ANNOTATION_LAYER), _string("annotator"),
+])), nullable=False)
+
+
+def annotation_status(annotations: AnnotationFile) -> list[dict[str, Any]]:
+    """The ``annotation_status`` of a document's gold annotation (see the field above)."""
+    judgement = annotations["authorship"]
+    if judgement is None:
+        return []
+    return [{"layer": layer, "annotator": judgement["provenance"]["annotator"]}
+            for layer in ANNOTATION_LAYER.names]
+
+
 AUTHORSHIP_FIELD = pa.field("authorship", pa.struct([
     _labelled("label", AUTHORSHIP), _string("evidence"), PROVENANCE,
 ]), nullable=True)
@@ -373,6 +403,7 @@ TABLES: dict[str, pa.Schema] = {
         *(f if f.name != "id" else _string("doc_id") for f in METADATA_FIELDS),
         _labelled("split", SPLIT),
         _string("text"),
+        ANNOTATION_STATUS_FIELD,
         AUTHORSHIP_FIELD,
         *(pa.field(kind, pa.list_(pa.struct(fields)), nullable=False)
           for kind, fields in RECORD_FIELDS.items()),

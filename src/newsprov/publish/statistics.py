@@ -31,6 +31,7 @@ class Statistics:
     schema_version: str
     documents: Counter[str] = field(default_factory=Counter)
     derived: Counter[str] = field(default_factory=Counter)
+    annotated: Counter[str] = field(default_factory=Counter)  # every layer complete
     tokens: Counter[str] = field(default_factory=Counter)
     # layer ("mentions", ..., "authorship") -> (label, split) -> records
     labels: dict[str, Counter[tuple[str, str]]] = field(default_factory=dict)
@@ -69,13 +70,15 @@ def compute_statistics(data_dir: Path, manifest: dict) -> Statistics:
     """Count documents, tokens and labels per split from the export's cheap columns."""
     stats = Statistics(manifest["dataset_version"], manifest["schema_version"])
     authorship: Counter[tuple[str, str]] = Counter()
-    columns = ["split", "text", "derived_from", "authorship"]
+    columns = ["split", "text", "derived_from", "authorship", "annotation_status"]
+    layers = len(schema.ANNOTATION_LAYER.names)
     for path in table_files(data_dir, manifest, schema.DEFAULT_TABLE):
         for batch in pq.ParquetFile(path).iter_batches(columns=columns):
             for row in batch.to_pylist():
                 split = row["split"]
                 stats.documents[split] += 1
                 stats.derived[split] += row["derived_from"] is not None
+                stats.annotated[split] += len(row["annotation_status"]) == layers
                 stats.tokens[split] += len(row["text"].split())
                 if row["authorship"] is not None:
                     authorship[(row["authorship"]["label"], split)] += 1
@@ -107,6 +110,7 @@ def render_statistics(stats: Statistics) -> str:
 
     totals = [["documents", *cells(stats.documents)],
               ["derived documents", *cells(stats.derived)],
+              ["completely annotated documents", *cells(stats.annotated)],
               ["tokens", *cells(stats.tokens)],
               *([layer, *cells(stats.records(layer))] for layer in stats.labels)]
     label_rows, unused = [], []
