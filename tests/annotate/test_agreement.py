@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from newsprov.annotate.agreement import agreement_report, categorical_agreement
 from newsprov.cli import main
-from newsprov.core.layout import AGREEMENT_FILE
+from newsprov.core.layout import AGREEMENT_FILE, AGREEMENT_REPORT
 from newsprov.store.corpus import Document
 
 SOURCE = "Alpha met Beta in Hanoi on Monday."   # 7 tokens
@@ -152,3 +152,16 @@ def test_committed_report_is_reproduced_from_the_committed_passes(
     assert json.loads(out.read_text(encoding="utf-8")) == \
         json.loads(committed.read_text(encoding="utf-8")), \
         f"{committed} is stale: run `newsprov agreement` on the passes"
+
+
+def test_agreement_leaves_the_committed_report_alone_unless_asked(
+        scratch_repo: Path) -> None:
+    committed = (scratch_repo / AGREEMENT_FILE).read_bytes()
+    result = CliRunner().invoke(main, [
+        "agreement", "annotations/passes/pass_a", "annotations/passes/pass_b",
+        "--root", str(scratch_repo)])
+    assert result.exit_code == 0, result.output
+    assert (scratch_repo / AGREEMENT_FILE).read_bytes() == committed
+    written = scratch_repo / AGREEMENT_REPORT
+    assert json.loads(written.read_text()) == json.loads(committed)
+    assert f"wrote {written}" in result.output

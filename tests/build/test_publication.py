@@ -108,10 +108,12 @@ def test_a_file_replaced_by_garbage_never_loads_other_rows(scratch_repo: Path) -
         first_entity(scratch_repo)
 
 
-def test_the_readme_shows_a_load_call_with_a_path(repo: Path) -> None:
-    """``load_dataset(".")`` fails in `datasets` (no dataset name from "."): show a path."""
+def test_the_readme_shows_a_load_call_with_a_path_and_how_to_run_newsprov(repo: Path) -> None:
+    """``load_dataset(".")`` fails in `datasets` (no dataset name from "."): show a path;
+    the set-up scripts install `newsprov` into .venv, which is not on the PATH."""
     readme = (repo / "README.md").read_text()
     assert 'load_dataset("path/to/newsprov", "documents")' in readme
+    assert "source .venv/bin/activate" in readme and "`.venv/bin/newsprov`" in readme
     with pytest.raises(ValueError, match="dataset_name"):
         datasets.load_dataset(".", "documents")
 

@@ -16,7 +16,12 @@ from newsprov.annotate.ingest import DEFAULT_RIGHTS, Provenance, add
 from newsprov.cli.options import ROOT_OPTION
 from newsprov.core import schema
 from newsprov.core.files import markdown_table, write_json
-from newsprov.core.layout import ADJUDICATION_REPORT, AGREEMENT_FILE, GOLD_DIR
+from newsprov.core.layout import (
+    ADJUDICATION_REPORT,
+    AGREEMENT_FILE,
+    AGREEMENT_REPORT,
+    GOLD_DIR,
+)
 from newsprov.publish.datasheet import AGREEMENT_HEADER, agreement_rows
 
 HIT_STATUSES = ("covered", "excepted", "uncovered")
@@ -70,9 +75,11 @@ def detect_command(doc_ids: tuple[str, ...], root: Path, write_pre: bool) -> Non
 @click.argument("pass_b", type=click.Path(path_type=Path, file_okay=False))
 @ROOT_OPTION
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False),
-              default=AGREEMENT_FILE, show_default=True, help="The agreement JSON.")
+              default=AGREEMENT_REPORT, show_default=True,
+              help=f"The agreement JSON; the committed one is {AGREEMENT_FILE}.")
 def agreement_command(pass_a: Path, pass_b: Path, root: Path, out: Path) -> None:
-    """Inter-annotator agreement of two annotation passes (directories of annotation files)."""
+    """Inter-annotator agreement of two annotation passes (directories of annotation files).
+    The committed figures change only when asked (--out annotations/agreement.json)."""
     report = pass_agreement(root, pass_a, pass_b)
     write_json(root / out, report)
     click.echo(markdown_table(AGREEMENT_HEADER, agreement_rows(report), 2))

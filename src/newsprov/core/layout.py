@@ -38,6 +38,7 @@ BASELINES_DIR = Path("baselines")
 REPORTS_DIR = Path("reports")
 VALIDATION_REPORT = REPORTS_DIR / "validation.md"
 ADJUDICATION_REPORT = REPORTS_DIR / "adjudication.json"
+AGREEMENT_REPORT = REPORTS_DIR / "agreement.json"  # AGREEMENT_FILE is written only when asked
 
 # Documentation with generated sections.
 README = Path("README.md")
