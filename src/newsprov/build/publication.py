@@ -30,20 +30,20 @@ from typing import Any
 from newsprov.core import schema
 from newsprov.core.errors import Failure
 from newsprov.core.files import current_umask, file_sha256, write_atomic
-from newsprov.core.layout import MANIFEST
+from newsprov.core.layout import EXPORT_LOCK, EXPORT_STAGING, MANIFEST
 from newsprov.store.release import listed_files
 
 
-def hidden_sibling(out: Path, what: str) -> Path:
-    """``.data.<what>`` beside the export folder (ignored by git: ``/.data.*``)."""
-    return out.with_name(f".{out.name}.{what}")
+def beside(out: Path, name: str) -> str:
+    """A name of ``core.layout`` for a file beside the export folder ``out``."""
+    return name.format(export=out.name)
 
 
 @contextlib.contextmanager
 def build_lock(out: Path) -> Iterator[None]:
     """Hold ``.data.lock`` for the whole build; a second build stops at once. The kernel
     releases an ``flock`` when its holder dies, so a killed build leaves no stale lock."""
-    path = hidden_sibling(out, "lock")
+    path = out.parent / beside(out, EXPORT_LOCK)
     out.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a") as handle:
         try:
@@ -68,7 +68,7 @@ def check_writable(out: Path) -> None:
 def remove_leftovers(out: Path) -> None:
     """What killed builds left: staging folders beside ``out`` and the temporary file of
     the manifest inside it. Only called with the lock held, so no running build owns them."""
-    for leftover in out.parent.glob(f".{out.name}.staging.*"):
+    for leftover in out.parent.glob(beside(out, EXPORT_STAGING) + "*"):
         shutil.rmtree(leftover, ignore_errors=True)
     for temporary in out.glob(f".{MANIFEST}.*"):  # write_atomic's, of a killed switch
         temporary.unlink()
@@ -77,7 +77,7 @@ def remove_leftovers(out: Path) -> None:
 def staging_folder(out: Path) -> Path:
     """A new folder beside ``out`` (same file system: moving a shard is a rename) with the
     permissions of any folder the user makes (``mkdtemp`` makes it 0700)."""
-    path = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging.", dir=out.parent))
+    path = Path(tempfile.mkdtemp(prefix=beside(out, EXPORT_STAGING), dir=out.parent))
     path.chmod(0o777 & ~current_umask())
     return path
 
@@ -108,7 +108,6 @@ def remove_unlisted_shards(out: Path, manifest: dict[str, Any]) -> None:
         for path in folder.glob("*.parquet"):
             if path not in listed:
                 path.unlink()
-        with contextlib.suppress(FileNotFoundError, OSError):
-            if folder.is_dir() and not any(folder.iterdir()):
-                folder.rmdir()
+        if folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
 

@@ -32,6 +32,10 @@ RELEASE_FILE = Path("release.json")
 CHANGELOG = Path("CHANGELOG.md")
 DATA_DIR = Path("data")
 MANIFEST = "manifest.json"  # in the export folder
+# Beside the export folder, hidden and ignored by git (/.data.*): the build's lock (kept:
+# removing a lock file would let two builds lock two files) and its staging folders.
+EXPORT_LOCK = ".{export}.lock"
+EXPORT_STAGING = ".{export}.staging."
 BASELINES_DIR = Path("baselines")
 
 # Reports: build artefacts beside the export folder, not committed.
