@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -49,6 +50,21 @@ def copy_repo_inputs(target: Path) -> Path:
 def copy_inputs() -> Callable[[Path], Path]:
     """``copy_repo_inputs``, for tests that need several scratch copies."""
     return copy_repo_inputs
+
+
+def bump_version(root: Path, version: str, change: str) -> None:
+    """Start an unreleased version with its CHANGELOG entry: what a change to a released
+    version needs before it is built."""
+    (root / "release.json").write_text(json.dumps(
+        {"version": version, "date": "2026-12-24", "released": False}))
+    with (root / "CHANGELOG.md").open("a", encoding="utf-8") as changelog:
+        changelog.write(f"\n## [{version}] - 2026-12-24\n\n{change}\n")
+
+
+@pytest.fixture
+def next_version() -> Callable[[Path, str, str], None]:
+    """``bump_version``, for tests that change a released version's content."""
+    return bump_version
 
 
 @pytest.fixture

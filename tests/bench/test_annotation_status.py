@@ -4,6 +4,7 @@ scored as gold: a correct prediction on it is no error, and the skipped count is
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -35,9 +36,11 @@ def add_unannotated_article(root: Path) -> None:
         "notes": "Test document."}, TEXT)
 
 
-def test_an_added_article_is_not_gold_until_annotated(scratch_repo: Path,
-                                                      tmp_path: Path) -> None:
+def test_an_added_article_is_not_gold_until_annotated(
+        scratch_repo: Path, tmp_path: Path,
+        next_version: Callable[[Path, str, str], None]) -> None:
     add_unannotated_article(scratch_repo)
+    next_version(scratch_repo, "1.1.0", "An article added, not yet annotated.")
     manifest = build(scratch_repo, validate=True)
     data = scratch_repo / DATA_DIR
     documents = pq.read_table([data / e["path"] for e in manifest["files"]

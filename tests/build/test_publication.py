@@ -35,11 +35,16 @@ def cli_build(root: Path, *options: str) -> None:
     assert result.exit_code == 0, result.output
 
 
-def relabel_first_entity(root: Path, suffix: str = "-corrected") -> None:
+Bump = Callable[[Path, str, str], None]
+
+
+def relabel_first_entity(root: Path, next_version: Bump, suffix: str = "-corrected") -> None:
+    """A correction: a patch version of the released 1.0.0."""
     path = root / GOLD_DIR / f"{FIRST}.json"
     data = json.loads(path.read_text())
     data["mentions"][0]["entity_id"] += suffix
     path.write_text(json.dumps(data))
+    next_version(root, "1.0.1", "An entity id corrected.")
 
 
 def first_entity(root: Path) -> str:
@@ -65,22 +70,23 @@ def card_paths(root: Path) -> list[str]:
 # ------------------------------------------------------------------ item 1: stale loads
 
 
-def test_a_rebuilt_release_loads_fresh_from_the_real_cache(scratch_repo: Path) -> None:
+def test_a_rebuilt_release_loads_fresh_from_the_real_cache(scratch_repo: Path,
+                                                           next_version: Bump) -> None:
     """`datasets` keys its cache of a local folder on the card's data files: with a pattern
     (``test-*.parquet``) a rebuild kept its name and the old rows came from the cache."""
     cli_build(scratch_repo)
     before = first_entity(scratch_repo)
-    relabel_first_entity(scratch_repo)
+    relabel_first_entity(scratch_repo, next_version)
     cli_build(scratch_repo)
     assert first_entity(scratch_repo) == before + "-corrected"
     assert all(path.startswith("data/") and "*" not in path for path in card_paths(scratch_repo))
 
 
 def test_a_clone_in_a_folder_of_the_same_name_loads_its_own_rows(
-        tmp_path: Path, copy_inputs: Callable[[Path], Path]) -> None:
+        tmp_path: Path, copy_inputs: Callable[[Path], Path], next_version: Bump) -> None:
     first = copy_inputs(tmp_path / "a" / "newsprov")
     second = copy_inputs(tmp_path / "b" / "newsprov")
-    relabel_first_entity(second, "-second-clone")
+    relabel_first_entity(second, next_version, "-second-clone")
     cli_build(first)
     cli_build(second)
     assert first_entity(first) != first_entity(second)
@@ -182,14 +188,15 @@ def killed_build(root: Path, target: str, nth: int) -> int:
 
 @pytest.mark.parametrize("changed", [False, True], ids=["same-data", "changed-data"])
 def test_a_build_killed_at_any_phase_leaves_a_readable_export(
-        tmp_path: Path, copy_inputs: Callable[[Path], Path], changed: bool) -> None:
+        tmp_path: Path, copy_inputs: Callable[[Path], Path], next_version: Bump,
+        changed: bool) -> None:
     """Killed at each phase, data/ stays readable, git sees no leftover, and the next build
     gives what an uninterrupted build gives."""
     template = copy_inputs(tmp_path / "template")
     cli_build(template)          # data/ and the card as this code writes them, committed
     git_repo(template)
     if changed:
-        relabel_first_entity(template)
+        relabel_first_entity(template, next_version)
         git(template, "commit", "-qam", "an entity id corrected")
     reference = tmp_path / "reference"
     shutil.copytree(template, reference)
@@ -228,10 +235,11 @@ def test_a_second_build_stops_while_one_runs(scratch_repo: Path) -> None:
     build(scratch_repo, validate=False)  # the lock went with its holder
 
 
-def test_a_read_only_export_is_refused_and_left_as_it_is(scratch_repo: Path) -> None:
+def test_a_read_only_export_is_refused_and_left_as_it_is(scratch_repo: Path,
+                                                         next_version: Bump) -> None:
     data = scratch_repo / "data"
     before = tree(data)
-    relabel_first_entity(scratch_repo)
+    relabel_first_entity(scratch_repo, next_version)
     data.chmod(0o555)
     try:
         with pytest.raises(Failure, match="not writable"):
