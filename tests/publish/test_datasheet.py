@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -127,7 +128,8 @@ def built_statistics(root: Path) -> Statistics:
     return compute_statistics(root / "data", manifest)
 
 
-def test_changing_one_annotation_changes_the_statistics(scratch_repo: Path) -> None:
+def test_changing_one_annotation_changes_the_statistics(
+        scratch_repo: Path, next_version: Callable[[Path, str, str], None]) -> None:
     """The docs of the build before a change are stale after it: CI would fail on them."""
     before = built_statistics(scratch_repo)
     committed = {path: (scratch_repo / path).read_text(encoding="utf-8")
@@ -140,6 +142,7 @@ def test_changing_one_annotation_changes_the_statistics(scratch_repo: Path) -> N
     names = schema.vocabulary_of(schema.TABLES[kind].field(column)).names
     record[column] = new = names[(names.index(old) + 1) % len(names)]
     write_annotation_file(scratch_repo / GOLD_DIR / f"{doc_id}.json", gold[doc_id])
+    next_version(scratch_repo, "1.0.1", "A label corrected.")  # 1.0.0 is released
 
     after = built_statistics(scratch_repo)
     split = next(split for (label, split) in before.labels[kind] if label == old)

@@ -61,8 +61,8 @@ def check_writable(out: Path) -> None:
     for folder in folders:
         # No write bit at all is a read-only folder even for root, whom os.access lets write.
         if not os.access(folder, os.W_OK | os.X_OK) or not folder.stat().st_mode & 0o222:
-            raise Failure(f"{folder} is not writable, so {out} cannot be published: make it "
-                          "writable or build elsewhere with --out")
+            raise Failure(f"{folder} is not writable; {out} is left as it is: make it "
+                          "writable, or build elsewhere with --out")
 
 
 def remove_leftovers(out: Path) -> None:
