@@ -14,8 +14,10 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from click.testing import CliRunner
 
 from newsprov.build.export import build
+from newsprov.cli import main
 from newsprov.core.errors import InputError
 from newsprov.core.files import read_json
 from newsprov.core.layout import DOCUMENTS_DIR, GOLD_DIR, RELEASE_FILE, SPLIT_PLAN
@@ -448,3 +450,17 @@ def test_annotation_keys_in_any_order_are_accepted_and_written_in_order(
     write_annotation_file(path, loaded)
     assert path.read_text(encoding="utf-8") == canonical
     build(valid_repo, out=valid_repo / "out", validate=False)
+
+
+def test_check_and_build_refuse_a_future_provenance_date_alike(valid_repo: Path) -> None:
+    """Issue 19, item 8: `newsprov check` accepted a provenance date in the future that
+    `newsprov build` refused (its expectations); both now apply the loaders' one rule."""
+    edit_json(gold_file(valid_repo, ORIGINAL),
+              mention(0, provenance={**PROVENANCE, "date": "2999-01-01"}))
+    runner = CliRunner()
+    checked = runner.invoke(main, ["check", "--root", str(valid_repo)])
+    built = runner.invoke(main, ["build", "--root", str(valid_repo)])
+    assert checked.exit_code == built.exit_code == 2
+    assert checked.output == built.output == (
+        f"error: {gold_file(valid_repo, ORIGINAL)}: {ORIGINAL}:m1: mentions: provenance.date "
+        "2999-01-01 is in the future\n")

@@ -10,7 +10,7 @@ import click
 
 from newsprov.build.export import build
 from newsprov.cli.options import ROOT_OPTION
-from newsprov.core.files import read_json
+from newsprov.core.files import naming, read_json, write_atomic
 from newsprov.core.layout import (
     CROISSANT,
     DATA_DIR,
@@ -36,7 +36,8 @@ def summarise(manifest: Mapping[str, Any]) -> str:
 @click.option("--no-validate", is_flag=True, help="Skip the expectation suites.")
 def build_command(root: Path, out: Path | None, no_validate: bool) -> None:
     """Validate corpus and gold annotations and write the Parquet release."""
-    manifest = build(root, out, validate=not no_validate)
+    with naming(out or root / DATA_DIR):  # a full disk names no file: name the export
+        manifest = build(root, out, validate=not no_validate)
     if out is None or out == root / DATA_DIR:  # the release: its docs follow it
         update_docs(root, manifest)
     click.echo(summarise(manifest))
@@ -51,7 +52,7 @@ def build_command(root: Path, out: Path | None, no_validate: bool) -> None:
 def docs_command(root: Path) -> None:
     """Regenerate the generated sections of the documentation files from data/."""
     path = root / GUIDELINES
-    path.write_text(render_guidelines(path.read_text(encoding="utf-8")), encoding="utf-8")
+    write_atomic(path, render_guidelines(path.read_text(encoding="utf-8")))
     click.echo(f"wrote {path}")
     update_docs(root, read_json(root / DATA_DIR / MANIFEST))
     click.echo(f"wrote {root / README}, {root / DATASHEET}, {root / CROISSANT}")

@@ -8,12 +8,13 @@ a test can tell when the figures are stale.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import re
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -42,18 +43,33 @@ def read_json(path: Path) -> Any:
         raise InputError(path, None, f"invalid JSON: {error}", check="invalid-json") from None
 
 
-def write_atomic(path: Path, content: str | bytes) -> None:
-    """Write a file through a temporary file in the same directory and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    data = content.encode("utf-8") if isinstance(content, str) else content
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+@contextlib.contextmanager
+def naming(path: Path, *, instead_of_temporary: bool = False) -> Iterator[None]:
+    """Make an OSError raised inside name ``path`` if it names no file itself (a write that
+    fills the disk names none), so that the command's one line says where it failed; with
+    ``instead_of_temporary``, also instead of the temporary file a write goes through."""
     try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        yield
+    except OSError as error:
+        if error.filename is None or instead_of_temporary:
+            error.filename = str(path)
         raise
+
+
+def write_atomic(path: Path, content: str | bytes) -> None:
+    """Write a file through a temporary file in the same directory and a rename: readers
+    see the old file or the new one, and a failed write leaves no temporary file."""
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    with naming(path, instead_of_temporary=True):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(data)
+            os.replace(temporary, path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
 
 
 def rounded(value: Any) -> Any:

@@ -27,7 +27,7 @@ import pycountry
 
 from newsprov.core import schema
 from newsprov.core.errors import InputError
-from newsprov.core.files import read_json
+from newsprov.core.files import naming, read_json
 from newsprov.core.layout import DOCUMENTS_DIR, METADATA_FILE, TEXT_FILE
 
 DATE_FIELDS = ("published", "collected", "added")
@@ -310,16 +310,17 @@ def write_document(root: Path, metadata: dict[str, Any], text: str,
     if directory.exists():
         raise InputError(directory, metadata["id"], "a document with this id already exists",
                          check="document-id")
-    directory.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{metadata['id']}.", dir=directory.parent))
-    try:
-        (staging / TEXT_FILE).write_bytes(text.encode("utf-8"))
-        (staging / METADATA_FILE).write_text(
-            json.dumps(metadata, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        for name, content in (raw_files or {}).items():
-            (staging / name).write_bytes(content)
-        os.rename(staging, directory)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    with naming(directory, instead_of_temporary=True):
+        directory.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{metadata['id']}.", dir=directory.parent))
+        try:
+            (staging / TEXT_FILE).write_bytes(text.encode("utf-8"))
+            (staging / METADATA_FILE).write_text(
+                json.dumps(metadata, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+            for name, content in (raw_files or {}).items():
+                (staging / name).write_bytes(content)
+            os.rename(staging, directory)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
     return directory
