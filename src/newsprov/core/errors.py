@@ -72,6 +72,8 @@ INPUT_CHECKS: dict[str, str] = {
     "no-text": "A text file to add holds text.",
     "not-html": "An HTML input has an `<html>`, `<head>` or `<body>` element.",
     "nothing-extracted": "A web page has article text to extract.",
+    "not-an-article": "The text to add looks like an article body: at least 50 words, most "
+                      "of them in lines that end like sentences (or `--accept-any-text`).",
     "derivation-options-contradict": "`--derived-from` and `--not-derived` are not both given.",
     "derivation-options-pair": "`--derived-from` and `--derivation` are given together.",
     "source-candidates": "An article with likely sources in the corpus is confirmed as "
