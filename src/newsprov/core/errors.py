@@ -120,8 +120,15 @@ class InputError(Exception):
         self.record = record
         self.problem = problem
         self.check = check
-        where = f"{self.file}: {record}" if record else self.file
+        where = f"{_one_line(self.file)}: {_one_line(record)}" if record else \
+            _one_line(self.file)
         super().__init__(f"{where}: {problem}")
+
+
+def _one_line(name: str) -> str:
+    """A name from the input as it is, or quoted with escapes if it would break the line or
+    hide a character (a record id of a newline, a tab, U+2028)."""
+    return name if name.isprintable() else repr(name)
 
 
 class Failure(Exception):

@@ -70,10 +70,11 @@ def check_struct(value: Any, fields: list[pa.Field], where: str) -> None:
     if not isinstance(value, dict):
         raise ValueError(f"{where} must be an object")
     names = [f.name for f in fields]
+    at = f"{where}: " if where else ""
     if missing := [n for n in names if n not in value]:
-        raise ValueError(f"{where}: missing field(s) {missing}")
+        raise ValueError(f"{at}missing field(s) {missing}")
     if unknown := sorted(value.keys() - set(names)):
-        raise ValueError(f"{where}: unknown field(s) {unknown}")
+        raise ValueError(f"{at}unknown field(s) {unknown}")
     for field in fields:
         check_value(value[field.name], field, f"{where}.{field.name}" if where else field.name)
 
