@@ -10,10 +10,10 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from fuzzing import COUNTS, FUZZ, JSON, loads_or_refuses, mutated, report
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from fuzzing import COUNTS, FUZZ, JSON, loads_or_refuses, mutated, report
 from newsprov.bench.evaluation import prediction_lines, read_predictions, read_release
 from newsprov.core.layout import DATA_DIR
 

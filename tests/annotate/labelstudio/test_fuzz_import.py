@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fuzzing import COUNTS, FUZZ, JSON, loads_or_refuses, mutated, report
 from hypothesis import example, given
 
-from fuzzing import COUNTS, FUZZ, JSON, loads_or_refuses, mutated, report
 from newsprov.annotate.labelstudio.tasks import import_export
 from newsprov.core.layout import LABELSTUDIO_IMPORT_REPORT, REPO
 

@@ -429,8 +429,8 @@ def provenance_rule(pushed: Any, annotator: str, updated_at: str | None
     for entry in pushed if isinstance(pushed, list) else []:
         if isinstance(entry, dict) and isinstance(entry.get("record"), dict):
             record = entry["record"]
-            key = (entry.get("kind"), record.get("id"))
-            if all(isinstance(part, str) for part in key):
+            key = (entry.get("kind"), record.get("id"))  # an authorship has no id
+            if isinstance(key[0], str) and isinstance(key[1], str | None):
                 remembered.setdefault(key, []).append(record)
     submitted = updated_at if isinstance(updated_at, str) else None
     date = (submitted or dt.datetime.now(dt.UTC).isoformat())[:10]
