@@ -243,6 +243,17 @@ BAD_INPUT = {
     "cantonese": (_write("yue.txt", "佢哋今日去咗街市買嘢食。我哋唔知佢幾時返嚟。"
                                     "呢個係好重要嘅事。\n".encode()), {},
                   "detected language 'yue' is not ISO 639-1", "language-not-iso639-1", None),
+    # issue 19, item 3: page furniture was stored as a 5- to 250-character "article"
+    "furniture_only": (lambda *_: FIXTURES / "furniture_only.html", {},
+                       r"does not look like an article body: only 34 words \(an article has "
+                       r"at least 50\); 0% of its words are in lines that end like a sentence"
+                       r".*add it with --accept-any-text", "not-an-article", None),
+    "a_few_words": (_write("note.txt", b"Bridge reopened today.\n"), {},
+                    "only 3 words", "not-an-article", None),
+    "headlines_only": (_write("links.txt", "\n".join(
+        f"Harbour news item {n} about the bridge, the ferry and the new quay" for n in range(8)
+    ).encode()), {}, r"^[^;]*0% of its words are in lines that end like a sentence",
+                       "not-an-article", None),
     "pre_annotations_exist": (_pre_annotations_of("777_x"), {"doc_id": "777_x"},
                               "pre-annotations for this id already exist",
                               "pre-annotations-exist", PRE_DIR / "777_x.json"),
@@ -270,3 +281,18 @@ def test_build_includes_the_added_document(scratch_repo, tmp_path):
     documents = pq.read_table(parquet_files(tmp_path / "export", "documents"))
     assert added.document.id in documents["doc_id"].to_pylist()
     assert sum(manifest["tables"]["documents"].values()) == len(load_corpus(scratch_repo))
+
+
+def test_furniture_is_added_only_when_asked_and_says_so(only_original):
+    """The override of the article check, named in the refusal, works and is recorded."""
+    page = FIXTURES / "furniture_only.html"
+    runner = CliRunner()
+    argv = ["add", str(page), "--root", str(only_original), "--story-group", "harbour"]
+    refused = runner.invoke(main, argv)
+    assert refused.exit_code == 2
+    assert refused.stderr.count("\n") == 1 and "--accept-any-text" in refused.stderr
+    accepted = runner.invoke(main, [*argv, "--accept-any-text"])
+    assert accepted.exit_code == 0, accepted.output
+    [added] = [d for d in load_corpus(only_original).values() if d.id != ORIGINAL]
+    assert added.text.startswith("Home\nNews\nSport")
+    assert "Added with --accept-any-text although only 34 words" in added.metadata["notes"]

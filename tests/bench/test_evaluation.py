@@ -367,6 +367,36 @@ def test_invalid_json_line_is_named(release: Release, tmp_path: Path) -> None:
     assert error.value.check == "invalid-json"
 
 
+def test_non_utf8_prediction_file_names_its_line(release: Release, tmp_path: Path,
+                                                 repo: Path) -> None:
+    """Issue 19, item 7: a UnicodeDecodeError traceback before."""
+    path = tmp_path / "latin1.jsonl"
+    second = json.dumps({**valid_line(release), "id": "sys:m2", "entity_id": "ent:é"},
+                        ensure_ascii=False)
+    path.write_bytes(json.dumps(valid_line(release)).encode() + b"\n"
+                     + second.encode("latin-1") + b"\n")
+    with pytest.raises(InputError, match=r"line 2: not valid UTF-8 \(invalid continuation "
+                                         r"byte at byte \d+\)") as error:
+        read_predictions(path, release.documents)
+    assert error.value.check == "invalid-json"
+    result = CliRunner().invoke(main, ["evaluate", str(path), "--data", str(repo / DATA_DIR)])
+    assert result.exit_code == 2
+    assert result.output.splitlines() == [f"error: {error.value}"]
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\u0085"])
+def test_line_separators_inside_json_strings_are_accepted(release: Release, tmp_path: Path,
+                                                          separator: str) -> None:
+    """Issue 19, item 9: lines were split with str.splitlines(), which also splits at these
+    characters, raw inside a JSON string (valid JSON)."""
+    line = {**valid_line(release), "entity_id": f"ent:hanoi{separator}city"}
+    path = tmp_path / "separators.jsonl"
+    path.write_text(json.dumps(line, ensure_ascii=False) + "\r\n", encoding="utf-8")
+    assert separator in path.read_text(encoding="utf-8")
+    read = read_predictions(path, release.documents)
+    assert read[ORIGINAL]["mentions"][0]["entity_id"] == f"ent:hanoi{separator}city"
+
+
 def test_predictions_round_trip_through_the_jsonl_format(release: Release,
                                                          tmp_path: Path) -> None:
     path = tmp_path / "gold.jsonl"

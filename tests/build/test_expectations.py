@@ -310,6 +310,8 @@ def column_rule_corruption(frame: str, expectation: gxe.Expectation) -> Corrupti
         value = None
     elif isinstance(expectation, gxe.ExpectColumnValuesToBeInSet):
         value = "zz" if expectation.value_set == ISO_639_1 else "NOT_A_LABEL"
+    elif isinstance(expectation, gxe.ExpectColumnValuesToMatchRegex):  # a name
+        value = " \t"
     elif isinstance(expectation, gxe.ExpectColumnPairValuesToBeEqual):  # a date, read as one
         value = "2026-02-30"
     elif isinstance(expectation, gxe.ExpectColumnValuesToBeBetween):  # a date, in days
@@ -380,9 +382,9 @@ def orphan_row(kind: str) -> Corruption:
         {**rows[0], "doc_id": "ghost", "id": "ghost:1"}))
 
 
-def move_derived_document(rows: list[dict]) -> None:
-    """The derived document to another split, in a story of its own."""
-    row_of(rows, DERIVED).update(split="train", story_group="another story")
+def blank_text(row: dict) -> None:
+    """A text of whitespace only, with its own sha256: nothing but the text is wrong."""
+    row.update(text=" \n", sha256=text_sha256(" \n"))
 
 
 def text_length(export: Path, doc_id: str) -> int:
@@ -431,8 +433,11 @@ SPECIFIC: dict[str, list[Corruption]] = {
     ],
     "corpus: doc_id is unique": [lambda export: edit_table(export, "documents", lambda rows: [
         rows.append(dict(row)) for row in list(rows) if row["doc_id"] == PLAIN])],
-    "corpus: a derived document is in its source's split": [
-        lambda export: relayout(export, move_derived_document)],
+    "corpus: a derived document is in its source's story group": [
+        on_document(DERIVED, lambda row: row.update(story_group="another story"))],
+    "corpus: derived_from and derivation are given together": [
+        on_document(DERIVED, lambda row: row.update(derivation=None))],
+    "documents: text is not empty or only whitespace": [on_document(PLAIN, blank_text)],
     "stories: in one split": [on_document(PLAIN, lambda row: row.update(
         story_group="vn-ca-third-defence-policy-dialogue"))],
     "record ids: id is unique across all tables": [

@@ -14,8 +14,10 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from click.testing import CliRunner
 
 from newsprov.build.export import build
+from newsprov.cli import main
 from newsprov.core.errors import InputError
 from newsprov.core.files import read_json
 from newsprov.core.layout import DOCUMENTS_DIR, GOLD_DIR, RELEASE_FILE, SPLIT_PLAN
@@ -169,6 +171,12 @@ CASES = {
     "text-not-utf8": (
         lambda r: (r / DOCUMENTS_DIR / ORIGINAL / "text.txt").write_bytes(b"caf\xe9"),
         "text.txt", None, "not valid UTF-8", "text-not-utf8"),
+    "text-empty": (
+        lambda r: (r / DOCUMENTS_DIR / ORIGINAL / "text.txt").write_bytes(b""),
+        "text.txt", None, "the text is empty or only whitespace", "text-empty"),
+    "text-whitespace": (
+        lambda r: (r / DOCUMENTS_DIR / ORIGINAL / "text.txt").write_bytes(b" \n\t\n"),
+        "text.txt", None, "the text is empty or only whitespace", "text-empty"),
     "id-not-folder-name": (
         metadata(ORIGINAL, id="001_renamed"),
         "metadata.json", "001_renamed", f"does not match the directory name {ORIGINAL!r}",
@@ -206,6 +214,17 @@ CASES = {
         metadata(ORIGINAL, language="english"),
         "metadata.json", ORIGINAL, "language 'english' is not an ISO 639-1 code",
         "language-not-iso639-1"),
+    "language-upper-case": (
+        metadata(ORIGINAL, language="EN"),
+        "metadata.json", ORIGINAL, "language 'EN' is not an ISO 639-1 code",
+        "language-not-iso639-1"),
+    "story-group-empty": (
+        metadata(ORIGINAL, story_group=""),
+        "metadata.json", ORIGINAL, "story_group '' is empty or only whitespace", "value-blank"),
+    "story-group-blank": (
+        metadata(ORIGINAL, story_group=" \t"),
+        "metadata.json", ORIGINAL, "story_group ' \\t' is empty or only whitespace",
+        "value-blank"),
     "not-a-date": (
         metadata(ORIGINAL, added="23 November 2026"),
         "metadata.json", ORIGINAL, "added '23 November 2026' is not a date (YYYY-MM-DD)",
@@ -213,6 +232,10 @@ CASES = {
     "date-in-future": (
         metadata(ORIGINAL, added="2999-01-01"),
         "metadata.json", ORIGINAL, "added 2999-01-01 is in the future", "date-in-future"),
+    "date-not-in-the-one-form": (  # date.fromisoformat alone reads ISO week dates
+        metadata(ORIGINAL, added="2026-W48-1"),
+        "metadata.json", ORIGINAL, "added '2026-W48-1' is not a date (YYYY-MM-DD)",
+        "not-a-date"),
     "derivation-incomplete": (
         drop_derivation,
         "metadata.json", REWRITE, "derived_from and derivation must be given together",
@@ -251,6 +274,10 @@ CASES = {
     "annotation-keys": (
         lambda r: edit_json(gold_file(r, ORIGINAL), lambda d: d.pop("authorship")),
         f"{ORIGINAL}.json", None, "top-level keys must be", "annotation-keys"),
+    "doc-id-not-a-string": (  # a TypeError (unhashable type) traceback before
+        lambda r: edit_json(gold_file(r, ORIGINAL), lambda d: d.update(doc_id=[ORIGINAL])),
+        f"{ORIGINAL}.json", None, f"doc_id [{ORIGINAL!r}] is not a corpus document",
+        "annotation-document-unknown"),
     "file-of-no-document": (
         lambda r: gold_file(r, "ghost").write_text(json.dumps(
             {**json.loads(gold_file(r, ORIGINAL).read_text(encoding="utf-8")),
@@ -276,6 +303,29 @@ CASES = {
         lambda r: edit_json(gold_file(r, ORIGINAL), mention(0, type="PERSONA")),
         f"{ORIGINAL}.json", f"{ORIGINAL}:m1", "unknown label 'PERSONA'",
         "annotation-record-shape"),
+    "record-id-empty": (
+        lambda r: edit_json(gold_file(r, ORIGINAL), mention(0, id="")),
+        f"{ORIGINAL}.json", "mentions[0]", "mentions: id '' is empty or only whitespace",
+        "annotation-record-shape"),
+    "record-id-blank": (
+        lambda r: edit_json(gold_file(r, ORIGINAL), mention(1, id="   ")),
+        f"{ORIGINAL}.json", "mentions[1]", "mentions: id '   ' is empty or only whitespace",
+        "annotation-record-shape"),
+    "annotator-blank": (
+        lambda r: edit_json(gold_file(r, ORIGINAL), mention(
+            0, provenance={**PROVENANCE, "annotator": " "})),
+        f"{ORIGINAL}.json", f"{ORIGINAL}:m1", "provenance.annotator ' ' is empty",
+        "annotation-record-shape"),
+    "provenance-date-in-future": (  # `newsprov check` accepted it, the export refused it
+        lambda r: edit_json(gold_file(r, ORIGINAL), mention(
+            0, provenance={**PROVENANCE, "date": "2999-01-01"})),
+        f"{ORIGINAL}.json", f"{ORIGINAL}:m1", "provenance.date 2999-01-01 is in the future",
+        "annotation-record-shape"),
+    "provenance-date-not-in-the-one-form": (
+        lambda r: edit_json(gold_file(r, ORIGINAL), mention(
+            0, provenance={**PROVENANCE, "date": "20261123"})),
+        f"{ORIGINAL}.json", f"{ORIGINAL}:m1",
+        "provenance.date '20261123' is not a date (YYYY-MM-DD)", "annotation-record-shape"),
     "duplicate-id-in-file": (
         lambda r: edit_json(gold_file(r, ORIGINAL), mention(1, id=f"{ORIGINAL}:m1")),
         f"{ORIGINAL}.json", f"{ORIGINAL}:m1", "duplicate id", "annotation-record-shape"),
@@ -386,3 +436,31 @@ def test_broken_input_stops_the_store(scratch_repo: Path, case: str) -> None:
     assert error.record == record
     assert problem in error.problem
     assert error.check == check
+
+
+def test_annotation_keys_in_any_order_are_accepted_and_written_in_order(
+        valid_repo: Path) -> None:
+    """Issue 19, item 9: another key order was refused (`top-level keys must be [...]`)."""
+    path = gold_file(valid_repo, ORIGINAL)
+    canonical = path.read_text(encoding="utf-8")
+    data = json.loads(canonical)
+    path.write_text(json.dumps(dict(reversed(data.items()))), encoding="utf-8")
+    loaded = load_annotation_set(valid_repo / GOLD_DIR, load_corpus(valid_repo))[ORIGINAL]
+    assert loaded == data and list(loaded) == list(data)
+    write_annotation_file(path, loaded)
+    assert path.read_text(encoding="utf-8") == canonical
+    build(valid_repo, out=valid_repo / "out", validate=False)
+
+
+def test_check_and_build_refuse_a_future_provenance_date_alike(valid_repo: Path) -> None:
+    """Issue 19, item 8: `newsprov check` accepted a provenance date in the future that
+    `newsprov build` refused (its expectations); both now apply the loaders' one rule."""
+    edit_json(gold_file(valid_repo, ORIGINAL),
+              mention(0, provenance={**PROVENANCE, "date": "2999-01-01"}))
+    runner = CliRunner()
+    checked = runner.invoke(main, ["check", "--root", str(valid_repo)])
+    built = runner.invoke(main, ["build", "--root", str(valid_repo)])
+    assert checked.exit_code == built.exit_code == 2
+    assert checked.output == built.output == (
+        f"error: {gold_file(valid_repo, ORIGINAL)}: {ORIGINAL}:m1: mentions: provenance.date "
+        "2999-01-01 is in the future\n")

@@ -69,6 +69,14 @@ SOURCE_THRESHOLD = 0.10
 SHINGLE_WORDS = 5
 NEAR_DUPLICATE = 0.5
 
+# What an article body looks like (refused below, unless --accept-any-text): enough words,
+# and most of them in lines that end like sentences; page furniture (menus, related links,
+# cookie prompts) is short lines without sentence punctuation. The filters of
+# datatrove's C4 and Gopher quality rules look at the same two things.
+MIN_ARTICLE_WORDS = 50
+MIN_SENTENCE_SHARE = 0.5  # of the words, in lines ending like a sentence
+SENTENCE_END = re.compile(r"[.!?\u2026\u3002\uff01\uff1f][\"'\u201d\u2019\u00bb)\]]*\s*$")
+
 DEFAULT_RIGHTS = ("Not assessed at collection; no licence was recorded. Copyright of the "
                   "publisher is assumed. Included for non-commercial research on content "
                   "provenance; removed on request (DATASHEET.md, Takedown).")
@@ -196,6 +204,34 @@ TRAFILATURA_OPTIONS: dict[str, Any] = {
 }
 
 
+# ------------------------------------------------------------------ is it an article?
+
+
+def long_enough(text: str) -> bool | tuple[bool, str]:
+    words = len(WORD.findall(text))
+    return words >= MIN_ARTICLE_WORDS or \
+        (False, f"only {words} words (an article has at least {MIN_ARTICLE_WORDS})")
+
+
+def in_sentences(text: str) -> bool | tuple[bool, str]:
+    counts = [(len(WORD.findall(line)), bool(SENTENCE_END.search(line)))
+              for line in text.splitlines()]
+    words = sum(n for n, _ in counts)
+    share = sum(n for n, ends in counts if ends) / words if words else 0.0
+    return share >= MIN_SENTENCE_SHARE or \
+        (False, f"{share:.0%} of its words are in lines that end like a sentence (an article "
+                f"has at least {MIN_SENTENCE_SHARE:.0%}; menus and link lists have none)")
+
+
+ARTICLE_FILTERS = (long_enough, in_sentences)
+
+
+def article_doubts(text: str) -> list[str]:
+    """Why the text does not look like an article body (nothing if it does)."""
+    return [verdict[1] for check in ARTICLE_FILTERS
+            if isinstance(verdict := check(text), tuple)]
+
+
 # ------------------------------------------------------------------ source matching
 
 
@@ -276,7 +312,7 @@ def tool_versions() -> str:
 
 def build_metadata(doc_id: str, received: Received, page: Extraction, language: str,
                    given: Provenance, candidates: list[Candidate], today: dt.date,
-                   story_group: str) -> dict[str, Any]:
+                   story_group: str, doubts: list[str]) -> dict[str, Any]:
     unknown: dict[str, str] = {}
     unstated = ("The page's markup does not state it (trafilatura found none); not guessed."
                 if received.is_html else
@@ -316,7 +352,9 @@ def build_metadata(doc_id: str, received: Received, page: Extraction, language: 
                  f"{hashlib.sha256(received.raw).hexdigest()})."
                  + (f" The page gives {page.canonical_url} as its canonical address."
                     if page.canonical_url not in (None, page.url) else "")
-                 + "".join(f" Source matching: {c.describe()}." for c in candidates),
+                 + "".join(f" Source matching: {c.describe()}." for c in candidates)
+                 + (f" Added with --accept-any-text although {'; '.join(doubts)}."
+                    if doubts else ""),
     }
     return {field.name: metadata[field.name] for field in schema.METADATA_FIELDS}
 
@@ -361,9 +399,10 @@ class Added:
 
 def add(root: Path, source: str, given: Provenance | None = None, *,
         doc_id: str | None = None, encoding: str | None = None,
-        today: dt.date | None = None) -> Added:
+        today: dt.date | None = None, accept_any_text: bool = False) -> Added:
     """Add one article to the corpus of ``root`` with its pre-annotations; on any error
-    nothing is written."""
+    nothing is written. A text that does not look like an article body is refused unless
+    ``accept_any_text`` (then its notes say why it was doubted)."""
     given = given or Provenance()
     today = today or dt.date.today()
     corpus = load_corpus(root, today)
@@ -382,10 +421,16 @@ def add(root: Path, source: str, given: Provenance | None = None, *,
     if not is_iso639_1(language):
         raise InputError(source, doc_id, f"detected language {language!r} is not ISO 639-1",
                          check="language-not-iso639-1")
+    doubts = article_doubts(page.text)
+    if doubts and not accept_any_text:
+        raise InputError(source, doc_id, "the extracted text does not look like an article "
+                                         f"body: {'; '.join(doubts)}. If it is the article, "
+                                         "add it with --accept-any-text",
+                         check="not-an-article")
     candidates = find_sources(corpus, page.text, language)
     story_group = decide_story(given, candidates, corpus, source, doc_id)
     metadata = build_metadata(doc_id, received, page, language, given, candidates, today,
-                              story_group)
+                              story_group, doubts)
     directory = root / DOCUMENTS_DIR / doc_id
     check_metadata(metadata, directory / METADATA_FILE, today)
     document = Document(metadata, page.text)

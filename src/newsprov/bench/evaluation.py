@@ -160,7 +160,7 @@ def read_predictions(path: Path, documents: Mapping[str, Document]) -> dict[str,
     files: dict[str, AnnotationFile] = {}
     lines: dict[str, dict[str, int]] = {}  # doc_id -> record name -> line number
     seen: dict[str, int] = {}  # record id -> line number
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for number, line in enumerate(_jsonl_lines(path), start=1):
         if not line.strip():
             continue
         where = f"line {number}"
@@ -207,6 +207,20 @@ def read_predictions(path: Path, documents: Mapping[str, Document]) -> dict[str,
             record = f"line {line} ({error.record})" if line else error.record
             raise InputError(path, record, error.problem, check=error.check) from None
     return files
+
+
+def _jsonl_lines(path: Path) -> list[str]:
+    """The lines of a JSON Lines file: decoded as UTF-8 (an error names its line) and split
+    at "\n" only, since JSON strings may hold U+2028, U+0085 and the other breaks that
+    ``str.splitlines`` also splits at."""
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        raise InputError(path, f"line {line}", f"not valid UTF-8 ({error.reason} at byte "
+                                               f"{error.start})", check="invalid-json") from None
+    return text.split("\n")
 
 
 def _check_claim_spans(data: AnnotationFile) -> None:

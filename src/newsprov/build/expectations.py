@@ -167,6 +167,10 @@ def column_rules(frame: str, fields: Iterable[pa.Field]) -> list[gxe.Expectation
             rules.append(_expect("ExpectColumnValuesToBeInSet",
                                  f"{where} is in vocabulary {vocabulary.name}", column=f.name,
                                  value_set=vocabulary.names))
+        if f.name.rsplit(".", 1)[-1] in schema.NAME_FIELDS:
+            rules.append(_expect("ExpectColumnValuesToMatchRegex",
+                                 f"{where} is not empty or only whitespace", column=f.name,
+                                 regex=r"\S"))
         if f.name == "language":
             rules.append(_expect("ExpectColumnValuesToBeInSet", f"{where} is an ISO 639-1 code",
                                  column=f.name, value_set=ISO_639_1))
@@ -228,15 +232,20 @@ def specific_rules(frame: str) -> list[gxe.Expectation]:
         "references": [_all_true("references: every reference resolves", "resolves")],
         "corpus": [
             _expect("ExpectColumnValuesToBeUnique", "corpus: doc_id is unique", column="doc_id"),
-            _pair_equal("corpus: a derived document is in its source's split", "split",
-                        "source split"),
+            # with one split per story, this puts a derived document in its source's split
+            _pair_equal("corpus: a derived document is in its source's story group",
+                        "story_group", "source story_group"),
+            _pair_equal("corpus: derived_from and derivation are given together",
+                        "derived_from given", "derivation given"),
         ],
         "stories": [_expect("ExpectColumnValuesToBeBetween", "stories: in one split",
                             column="splits", max_value=1)],
         "record ids": [_expect("ExpectColumnValuesToBeUnique",
                                "record ids: id is unique across all tables", column="id")],
         "documents": [_pair_equal("documents: sha256 equals the sha256 of text", "sha256",
-                                  "sha256 of text")],
+                                  "sha256 of text"),
+                      _all_true("documents: text is not empty or only whitespace",
+                                "text is not blank")],
     }
     if frame in schema.TABLES:
         rules.setdefault(frame, []).append(_pair_equal(

@@ -39,7 +39,7 @@ from newsprov.build.gxrunner import POOL_ROWS, Runner, ValidationReport
 from newsprov.core import schema
 from newsprov.core.files import file_sha256
 from newsprov.core.layout import MANIFEST
-from newsprov.store.corpus import sorted_range
+from newsprov.store.corpus import is_blank, parse_date, sorted_range
 
 BATCH_ROWS = {"documents": 500}  # documents carry their text and all their records
 DEFAULT_BATCH_ROWS = 50_000
@@ -102,20 +102,13 @@ def _with_date_checks(frame: Frame, today: dt.date) -> pa.Table:
         if f.name not in DATE_COLUMNS:
             continue
         values = pc.unique(table.column(f.name)).drop_null()
-        dates = [_parse_date(value) for value in values.to_pylist()]
+        dates = [parse_date(value) for value in values.to_pylist()]
         index = pc.index_in(table.column(f.name), value_set=values)
         table = table.append_column(read_as_date(f.name), pa.array(
             [d.isoformat() if d else NOT_A_DATE for d in dates], pa.string()).take(index))
         table = table.append_column(days_after_today(f.name), pa.array(
             [(d - today).days if d else None for d in dates], pa.int32()).take(index))
     return table
-
-
-def _parse_date(value: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value) if len(value) == 10 else None
-    except ValueError:
-        return None
 
 
 def _constant(value: str, rows: int) -> pa.Array:
@@ -359,14 +352,17 @@ def _concat(tables: list[pa.Table]) -> pa.Table:
 def check_corpus(runner: Runner, state: State, documents: list[Shard]) -> None:
     """From the id columns of ``documents``: ids unique, derivations resolve and stay in
     their source's split, stories in one split. Keeps the ids and the sources."""
-    columns = ["doc_id", "split", "story_group", "derived_from"]
+    columns = ["doc_id", "split", "story_group", "derived_from", "derivation"]
     corpus = _concat([pa.Table.from_batches([batch]) for shard in documents
                       for batch in shard.batches(columns)]
                      or [relaxed(schema.TABLES["documents"]).empty_table().select(columns)])
     doc_ids = corpus["doc_id"].combine_chunks()
     source = pc.index_in(corpus["derived_from"], value_set=doc_ids, skip_nulls=True)
-    runner.validate("corpus", pa.table({"doc_id": doc_ids, "split": corpus["split"],
-                                        "source split": corpus["split"].take(source)}))
+    runner.validate("corpus", pa.table({
+        "doc_id": doc_ids, "story_group": corpus["story_group"],
+        "source story_group": corpus["story_group"].take(source),
+        "derived_from given": pc.is_valid(corpus["derived_from"]),
+        "derivation given": pc.is_valid(corpus["derivation"])}))
     stories = corpus.group_by("story_group").aggregate([("split", "count_distinct"),
                                                         ("split", "distinct")])
     runner.validate("stories", pa.table({
@@ -405,6 +401,8 @@ def check_documents_batch(runner: Runner, state: State, shard: Shard,
             table = table.append_column("sha256 of text", pa.array(
                 [None if t is None else hashlib.sha256(t.encode()).hexdigest() for t in texts],
                 pa.string())).append_column("file split", _constant(shard.split, len(texts)))
+            table = table.append_column("text is not blank", pa.array(
+                [None if t is None else not is_blank(t) for t in texts], pa.bool_()))
             # the text as its length: all its column rule needs (not null), and light
             table = table.set_column(table.column_names.index("text"), "text",
                                      pc.utf8_length(table.column("text")))

@@ -5,8 +5,10 @@ needs; without them it says which to install instead of failing on an import."""
 
 from __future__ import annotations
 
+import errno
 import importlib
 import importlib.metadata
+import os
 import sys
 from dataclasses import dataclass
 
@@ -109,6 +111,23 @@ class LazyGroup(click.Group):
             sys.exit(2)
         except Failure as error:  # reported as click reports its own errors
             raise click.ClickException(str(error)) from None
+        except OSError as error:  # a read-only folder, a full disk: what failed, and where
+            click.echo(f"error: {describe_os_error(error)}", err=True)
+            sys.exit(1)
+
+
+def describe_os_error(error: OSError) -> str:
+    """One line: the file, then the system's reason (``strerror``, else the message of a
+    library such as pyarrow, whose I/O errors are OSErrors without one)."""
+    files = [str(f) for f in (error.filename, error.filename2) if f is not None]
+    reason = error.strerror or str(error)
+    if not files:
+        return reason
+    where = " -> ".join(files)
+    if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS) and \
+            not os.path.lexists(files[0]):
+        where = f"cannot create {where}"
+    return f"{where}: {reason}"
 
 
 @click.group(cls=LazyGroup)

@@ -40,13 +40,18 @@ HIT_STATUSES = ("covered", "excepted", "uncovered")
               help="The day a saved file was fetched from the web, if known.")
 @click.option("--rights", default=DEFAULT_RIGHTS, help="Rights statement.")
 @click.option("--encoding", help="The input's encoding, if it declares none and is not UTF-8.")
+@click.option("--accept-any-text", is_flag=True,
+              help="Add the text even if it is short or unlike an article body (the notes "
+                   "record why it was doubted).")
 def add_command(source: str, root: Path, doc_id: str | None, story_group: str | None,
                 derived_from: str | None, derivation: str | None, not_derived: bool,
-                collected: dt.datetime | None, rights: str, encoding: str | None) -> None:
+                collected: dt.datetime | None, rights: str, encoding: str | None,
+                accept_any_text: bool) -> None:
     """Add the article in SOURCE (a saved HTML page, a text file or an http(s) URL)."""
     given = Provenance(story_group, derived_from, derivation, not_derived,
                        collected.date() if collected else None, rights)
-    added = add(root, source, given, doc_id=doc_id, encoding=encoding)
+    added = add(root, source, given, doc_id=doc_id, encoding=encoding,
+                accept_any_text=accept_any_text)
     for candidate in added.candidates:
         click.echo(f"source matching: {candidate.describe()}")
     click.echo(f"added {added.document.id} ({len(added.document.text)} characters, "

@@ -10,7 +10,7 @@ import click
 
 from newsprov.build.export import build
 from newsprov.cli.options import ROOT_OPTION
-from newsprov.core.files import read_json
+from newsprov.core.files import naming, read_json, write_atomic
 from newsprov.core.layout import (
     CROISSANT,
     DATA_DIR,
@@ -37,9 +37,10 @@ def summarise(manifest: Mapping[str, Any]) -> str:
 def build_command(root: Path, out: Path | None, no_validate: bool) -> None:
     """Validate corpus and gold annotations and write the Parquet release."""
     release = out is None or out == root / DATA_DIR  # its docs name its files
-    manifest = build(root, out, validate=not no_validate,
-                     after_switch=(lambda manifest: update_docs(root, manifest)) if release
-                     else None)
+    with naming(out or root / DATA_DIR):  # a full disk names no file: name the export
+        manifest = build(root, out, validate=not no_validate,
+                         after_switch=(lambda manifest: update_docs(root, manifest))
+                         if release else None)
     click.echo(summarise(manifest))
 
 
@@ -52,7 +53,7 @@ def build_command(root: Path, out: Path | None, no_validate: bool) -> None:
 def docs_command(root: Path) -> None:
     """Regenerate the generated sections of the documentation files from data/."""
     path = root / GUIDELINES
-    path.write_text(render_guidelines(path.read_text(encoding="utf-8")), encoding="utf-8")
+    write_atomic(path, render_guidelines(path.read_text(encoding="utf-8")))
     click.echo(f"wrote {path}")
     update_docs(root, read_json(root / DATA_DIR / MANIFEST))
     click.echo(f"wrote {root / README}, {root / DATASHEET}, {root / CROISSANT}")

@@ -158,9 +158,9 @@ def push_command(root: Path, url: str, api_key: str, title: str, doc_ids: tuple[
     """Create or update the project and add the tasks of DOC_IDS (default: all) not yet in
     it."""
     tasks = build_tasks(root, doc_ids, annotations, predictions, pre_annotate)
-    client = connect(url, api_key)
-    project_id = ensure_project(client, title)
-    added = push(client, project_id, tasks)
+    server = connect(url, api_key)
+    project_id = ensure_project(server, title)
+    added = push(server, project_id, tasks)
     skipped = len(tasks) - len(added)
     click.echo(f"project {title!r} (id {project_id}) at {url}: {len(added)} tasks added"
                + (f", {skipped} already there (not changed)" if skipped else ""))
@@ -177,11 +177,11 @@ def pull_command(root: Path, url: str, api_key: str, title: str, out: Path,
                  save_export: Path | None) -> None:
     """Download the project's annotations and import them, one set per annotator."""
     names = parse_annotator_names(annotators)
-    client = connect(url, api_key)
-    project = find_project(client, title)
+    server = connect(url, api_key)
+    project = find_project(server, title)
     if project is None:
         raise SyncError(f"no project titled {title!r} at {url}")
-    export = pull(client, project.id)
+    export = pull(server, project.id)
     if save_export is not None:
         write_atomic(save_export, json.dumps(export, ensure_ascii=False) + "\n")
     outcome, written = import_export(

@@ -15,6 +15,7 @@ INPUT_CHECKS: dict[str, str] = {
     "corpus-not-found": "The corpus folder `corpus/documents/` exists.",
     "document-file-missing": "A document folder holds `text.txt` and `metadata.json`.",
     "text-not-utf8": "A document's text is valid UTF-8.",
+    "text-empty": "A document's text is not empty or only whitespace.",
     "id-not-folder-name": "A document's metadata `id` is the name of its folder.",
     "text-changed": "A document's text matches the sha256 recorded when it was collected.",
     "metadata-not-object": "`metadata.json` is a JSON object.",
@@ -24,6 +25,7 @@ INPUT_CHECKS: dict[str, str] = {
     "null-without-reason": "A null metadata field has a reason in `unknown_fields`.",
     "metadata-not-string": "A metadata field is a string or null.",
     "value-and-reason": "A metadata field with a value has no reason for being unknown.",
+    "value-blank": "A document's id and story group are not empty or only whitespace.",
     "language-not-iso639-1": "A document's language is an ISO 639-1 code.",
     "derivation-incomplete": "`derived_from` and `derivation` are given together.",
     "derivation-unknown": "A derivation is one of the schema's derivations.",
@@ -70,6 +72,8 @@ INPUT_CHECKS: dict[str, str] = {
     "no-text": "A text file to add holds text.",
     "not-html": "An HTML input has an `<html>`, `<head>` or `<body>` element.",
     "nothing-extracted": "A web page has article text to extract.",
+    "not-an-article": "The text to add looks like an article body: at least 50 words, most "
+                      "of them in lines that end like sentences (or `--accept-any-text`).",
     "derivation-options-contradict": "`--derived-from` and `--not-derived` are not both given.",
     "derivation-options-pair": "`--derived-from` and `--derivation` are given together.",
     "source-candidates": "An article with likely sources in the corpus is confirmed as "
@@ -116,8 +120,15 @@ class InputError(Exception):
         self.record = record
         self.problem = problem
         self.check = check
-        where = f"{self.file}: {record}" if record else self.file
+        where = f"{_one_line(self.file)}: {_one_line(record)}" if record else \
+            _one_line(self.file)
         super().__init__(f"{where}: {problem}")
+
+
+def _one_line(name: str) -> str:
+    """A name from the input as it is, or quoted with escapes if it would break the line or
+    hide a character (a record id of a newline, a tab, U+2028)."""
+    return name if name.isprintable() else repr(name)
 
 
 class Failure(Exception):

@@ -8,12 +8,13 @@ a test can tell when the figures are stale.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import re
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -42,21 +43,36 @@ def read_json(path: Path) -> Any:
         raise InputError(path, None, f"invalid JSON: {error}", check="invalid-json") from None
 
 
-def write_atomic(path: Path, content: str | bytes) -> None:
-    """Write a file through a temporary file in the same directory and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    data = content.encode("utf-8") if isinstance(content, str) else content
-    # Hidden and ignored by git (.gitignore: .*.partial), should a kill leave it behind.
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial",
-                                         dir=path.parent)
+@contextlib.contextmanager
+def naming(path: Path, *, instead_of_temporary: bool = False) -> Iterator[None]:
+    """Make an OSError raised inside name ``path`` if it names no file itself (a write that
+    fills the disk names none), so that the command's one line says where it failed; with
+    ``instead_of_temporary``, also instead of the temporary file a write goes through."""
     try:
-        os.fchmod(handle, 0o666 & ~current_umask())  # mkstemp's 0600 would hide it from others
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        yield
+    except OSError as error:
+        if error.filename is None or instead_of_temporary:
+            error.filename = str(path)
         raise
+
+
+def write_atomic(path: Path, content: str | bytes) -> None:
+    """Write a file through a temporary file in the same directory and a rename: readers
+    see the old file or the new one, and a failed write leaves no temporary file."""
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    with naming(path, instead_of_temporary=True):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Hidden and ignored by git (.gitignore: .*.partial), should a kill leave it behind.
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial",
+                                             dir=path.parent)
+        try:
+            os.fchmod(handle, 0o666 & ~current_umask())  # mkstemp's 0600 hides it from others
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(data)
+            os.replace(temporary, path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
 
 
 def current_umask() -> int:

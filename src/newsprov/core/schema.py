@@ -413,6 +413,12 @@ TABLES: dict[str, pa.Schema] = {
 DEFAULT_TABLE = "documents"
 
 
+# Columns that name something (a record, a document, an entity, a story, an annotator):
+# never empty or only whitespace. References to them need no rule of their own: they must
+# resolve to such a name.
+NAME_FIELDS = frozenset({"id", "doc_id", "entity_id", "story_group", "annotator"})
+
+
 def vocabulary_of(field: pa.Field) -> Vocabulary | None:
     """The vocabulary a column takes its labels from, if any."""
     name = (field.metadata or {}).get(VOCABULARY_KEY)

@@ -12,9 +12,9 @@ import datetime as dt
 import functools
 import json
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 import pyarrow as pa
@@ -23,7 +23,7 @@ from newsprov.core import schema
 from newsprov.core.errors import InputError
 from newsprov.core.files import read_json, write_atomic
 from newsprov.core.schema import AnnotationFile
-from newsprov.store.corpus import Document, is_iso639_1
+from newsprov.store.corpus import Document, date_problem, is_blank, is_iso639_1
 
 FILE_KEYS = ("doc_id", "text_sha256", "authorship", *schema.ANNOTATION_KINDS)
 SPAN_KINDS = ("mentions", "span_flags", "claims")
@@ -46,6 +46,8 @@ def check_value(value: Any, field: pa.Field, where: str) -> None:
     if pa.types.is_string(type_):
         if not isinstance(value, str):
             raise ValueError(f"{where} must be a string, not {value!r}")
+        if field.name in schema.NAME_FIELDS and is_blank(value):
+            raise ValueError(f"{where} {value!r} is empty or only whitespace")
     elif pa.types.is_integer(type_):
         if not isinstance(value, int) or isinstance(value, bool):
             raise ValueError(f"{where} must be an integer, not {value!r}")
@@ -68,10 +70,11 @@ def check_struct(value: Any, fields: list[pa.Field], where: str) -> None:
     if not isinstance(value, dict):
         raise ValueError(f"{where} must be an object")
     names = [f.name for f in fields]
+    at = f"{where}: " if where else ""
     if missing := [n for n in names if n not in value]:
-        raise ValueError(f"{where}: missing field(s) {missing}")
+        raise ValueError(f"{at}missing field(s) {missing}")
     if unknown := sorted(value.keys() - set(names)):
-        raise ValueError(f"{where}: unknown field(s) {unknown}")
+        raise ValueError(f"{at}unknown field(s) {unknown}")
     for field in fields:
         check_value(value[field.name], field, f"{where}.{field.name}" if where else field.name)
 
@@ -87,6 +90,8 @@ def _shape(field: pa.Field, name: str) -> Any:
         shape = _struct_shape(name, list(type_))
     elif vocabulary is not None:
         shape = Literal[tuple(vocabulary.names)]
+    elif pa.types.is_string(type_) and field.name in schema.NAME_FIELDS:
+        shape = Annotated[str, msgspec.Meta(pattern=r"\S")]  # not blank, as check_value
     elif pa.types.is_string(type_):
         shape = str
     elif pa.types.is_integer(type_):
@@ -140,20 +145,24 @@ def check_span(span: Mapping[str, Any], text: str, what: str) -> None:
 
 
 def check_annotation_file(data: Any, path: Path, corpus: Mapping[str, Document],
-                          source_annotations: Mapping[str, AnnotationFile] | None = None
-                          ) -> AnnotationFile:
-    """Check one annotation file against the schema, its document and the corpus.
+                          source_annotations: Mapping[str, AnnotationFile] | None = None,
+                          today: dt.date | None = None) -> AnnotationFile:
+    """Check one annotation file against the schema, its document and the corpus; return it
+    with its keys in the canonical order (any order is read).
 
     ``source_annotations`` (the set this file belongs to) resolves events of a derived
     document to the events of its source; without it those references are not checked.
+    Provenance dates after ``today`` (default: the current date) are refused.
     """
     if not isinstance(data, dict):
         raise InputError(path, None, "an annotation file must be a JSON object",
                          check="annotation-not-object")
-    if list(data) != list(FILE_KEYS):
-        raise InputError(path, None, f"top-level keys must be {list(FILE_KEYS)}, "
-                                     f"found {list(data)}", check="annotation-keys")
-    document = corpus.get(data["doc_id"])
+    if data.keys() != set(FILE_KEYS):
+        raise InputError(path, None, f"top-level keys must be {list(FILE_KEYS)} (in any "
+                                     f"order), found {list(data)}", check="annotation-keys")
+    data = {key: data[key] for key in FILE_KEYS}
+    today = today or dt.date.today()
+    document = corpus.get(data["doc_id"]) if isinstance(data["doc_id"], str) else None
     if document is None:
         raise InputError(path, None, f"doc_id {data['doc_id']!r} is not a corpus document",
                          check="annotation-document-unknown")
@@ -169,7 +178,7 @@ def check_annotation_file(data: Any, path: Path, corpus: Mapping[str, Document],
         if not shaped:
             check_value(data["authorship"], schema.AUTHORSHIP_FIELD, "authorship")
         if data["authorship"] is not None:
-            _check_provenance(data["authorship"]["provenance"])
+            _check_provenance(data["authorship"]["provenance"], today)
     except ValueError as error:
         raise InputError(path, "authorship", str(error), check="annotation-authorship") from None
     seen: set[str] = set()
@@ -183,10 +192,11 @@ def check_annotation_file(data: Any, path: Path, corpus: Mapping[str, Document],
                 if record["id"] in seen:
                     raise ValueError("duplicate id")
                 seen.add(record["id"])
-                _check_provenance(record["provenance"])
+                _check_provenance(record["provenance"], today)
             except ValueError as error:
                 name = record.get("id") if isinstance(record, dict) else None
-                name = name if isinstance(name, str) else f"{kind}[{index}]"
+                name = name if isinstance(name, str) and not is_blank(name) \
+                    else f"{kind}[{index}]"
                 raise InputError(path, name, f"{kind}: {error}",
                                  check="annotation-record-shape") from None
     mention_ids = _ids(data, "mentions")
@@ -199,11 +209,10 @@ def check_annotation_file(data: Any, path: Path, corpus: Mapping[str, Document],
     return data
 
 
-def _check_provenance(provenance: Mapping[str, Any]) -> None:
-    try:
-        dt.date.fromisoformat(provenance["date"])
-    except ValueError:
-        raise ValueError(f"provenance.date {provenance['date']!r} is not a date") from None
+def _check_provenance(provenance: Mapping[str, Any], today: dt.date) -> None:
+    """The date rule of the metadata dates and of the export's expectations."""
+    if found := date_problem(provenance["date"], today):
+        raise ValueError(f"provenance.date {found[1]}")
 
 
 def _ids(data: AnnotationFile, kind: str) -> set[str]:
@@ -237,7 +246,7 @@ def _check_event(event: dict[str, Any], mention_ids: set[str], document: Documen
         raise ValueError("source_event_id is set, but the document is not derived")
     if source_annotations is not None:
         source = source_annotations.get(document.derived_from)
-        if source is None or source_event not in _ids(source, "events"):
+        if source is None or source_event not in _raw_ids(source, ("events",)):
             raise ValueError(f"source_event_id {source_event!r} is not an event of the "
                              f"source document {document.derived_from!r}")
 
@@ -321,7 +330,7 @@ class AnnotationSet:
             return
         first = self.other_ids.setdefault(record_id, path)
         if first == path and colon and owner in self.corpus and \
-                record_id in _raw_ids(self.sources.get(owner, {})):
+                record_id in _raw_ids(self.sources.get(owner, {}), schema.ANNOTATION_KINDS):
             first = self.path(owner)
         if first != path:
             first, second = sorted((first, path))
@@ -382,11 +391,13 @@ def _json_file_stems(directory: Path) -> Iterator[bytes]:
                 yield entry.name[:-len(b".json")]
 
 
-def _raw_ids(data: AnnotationFile) -> set[Any]:
-    """Record ids of a parsed file that may not have passed its check."""
-    kinds = (data.get(kind) for kind in schema.ANNOTATION_KINDS)
-    return {record.get("id") for items in kinds if isinstance(items, list)
-            for record in items if isinstance(record, dict)}
+def _raw_ids(data: AnnotationFile, kinds: Iterable[str]) -> set[Any]:
+    """Record ids of some kinds of a parsed file that may not have passed its check (the
+    file of a derived document's source is read without its own check)."""
+    lists = (data.get(kind) for kind in kinds)
+    return {record.get("id") for items in lists if isinstance(items, list)
+            for record in items if isinstance(record, dict) and
+            isinstance(record.get("id"), str)}
 
 
 def load_annotation_set(directory: Path, corpus: Mapping[str, Document]

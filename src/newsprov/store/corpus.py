@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections import OrderedDict
@@ -26,10 +27,11 @@ import pycountry
 
 from newsprov.core import schema
 from newsprov.core.errors import InputError
-from newsprov.core.files import read_json
+from newsprov.core.files import naming, read_json
 from newsprov.core.layout import DOCUMENTS_DIR, METADATA_FILE, TEXT_FILE
 
 DATE_FIELDS = ("published", "collected", "added")
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 RECENT_DOCUMENTS = 16             # documents CorpusOnDisk keeps after reading them
 
 
@@ -52,9 +54,36 @@ def text_sha256(text: str) -> str:
 
 
 def is_iso639_1(code: object) -> bool:
-    return isinstance(code, str) and len(code) == 2 and \
-        pycountry.languages.get(alpha_2=code) is not None
+    """A two-letter ISO 639-1 code, lower case as the standard writes it (pycountry's
+    lookup alone ignores case)."""
+    return isinstance(code, str) and len(code) == 2 and code.isascii() and code.islower() \
+        and pycountry.languages.get(alpha_2=code) is not None
 
+
+def parse_date(value: object) -> dt.date | None:
+    """A ``YYYY-MM-DD`` date, else None: the one date form of the data, for the loaders and
+    the export's expectations alike (``fromisoformat`` alone also reads ``20261123`` and
+    ``2026-W48-1``)."""
+    if not isinstance(value, str) or not ISO_DATE.fullmatch(value):
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def date_problem(value: object, today: dt.date) -> tuple[str, str] | None:
+    """What is wrong with a date field, as (check id, problem), or None."""
+    date = parse_date(value)
+    if date is None:
+        return "not-a-date", f"{value!r} is not a date (YYYY-MM-DD)"
+    if date > today:
+        return "date-in-future", f"{value} is in the future"
+    return None
+
+
+def is_blank(value: str) -> bool:
+    return not value.strip()
 
 
 
@@ -71,6 +100,9 @@ def read_document(directory: Path, today: dt.date | None = None) -> Document:
     except UnicodeDecodeError as error:
         raise InputError(text_path, None, f"not valid UTF-8: {error}",
                          check="text-not-utf8") from None
+    if is_blank(text):
+        raise InputError(text_path, None, "the text is empty or only whitespace",
+                         check="text-empty")
     check_metadata(metadata, metadata_path, today or dt.date.today())
     if metadata["id"] != directory.name:
         raise InputError(metadata_path, metadata["id"],
@@ -112,6 +144,9 @@ def check_metadata(metadata: Any, path: Path, today: dt.date) -> None:
         elif name in reasons:
             raise InputError(path, record, f"{name} has a value and a reason for being unknown",
                              check="value-and-reason")
+        elif name in schema.NAME_FIELDS and is_blank(value):
+            raise InputError(path, record, f"{name} {value!r} is empty or only whitespace",
+                             check="value-blank")
     if not is_iso639_1(metadata["language"]):
         raise InputError(path, record,
                          f"language {metadata['language']!r} is not an ISO 639-1 code",
@@ -149,13 +184,11 @@ def _unknown_reasons(metadata: dict[str, Any], path: Path, record: str) -> dict[
 
 
 def _check_date(value: str, name: str, path: Path, record: str, today: dt.date) -> None:
-    try:
-        date = dt.date.fromisoformat(value)
-    except ValueError:
-        raise InputError(path, record, f"{name} {value!r} is not a date (YYYY-MM-DD)",
-                         check="not-a-date") from None
-    if date > today:
-        raise InputError(path, record, f"{name} {value} is in the future", check="date-in-future")
+    if found := date_problem(value, today):
+        check, problem = found
+        if check == "not-a-date":
+            raise InputError(path, record, f"{name} {problem}", check="not-a-date")
+        raise InputError(path, record, f"{name} {problem}", check="date-in-future")
 
 
 class CorpusOnDisk(Mapping[str, Document]):
@@ -277,16 +310,17 @@ def write_document(root: Path, metadata: dict[str, Any], text: str,
     if directory.exists():
         raise InputError(directory, metadata["id"], "a document with this id already exists",
                          check="document-id")
-    directory.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{metadata['id']}.", dir=directory.parent))
-    try:
-        (staging / TEXT_FILE).write_bytes(text.encode("utf-8"))
-        (staging / METADATA_FILE).write_text(
-            json.dumps(metadata, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        for name, content in (raw_files or {}).items():
-            (staging / name).write_bytes(content)
-        os.rename(staging, directory)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    with naming(directory, instead_of_temporary=True):
+        directory.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{metadata['id']}.", dir=directory.parent))
+        try:
+            (staging / TEXT_FILE).write_bytes(text.encode("utf-8"))
+            (staging / METADATA_FILE).write_text(
+                json.dumps(metadata, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+            for name, content in (raw_files or {}).items():
+                (staging / name).write_bytes(content)
+            os.rename(staging, directory)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
     return directory

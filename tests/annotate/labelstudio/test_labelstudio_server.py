@@ -133,8 +133,8 @@ def test_pre_annotations_are_predictions(server_env: Server, scratch_repo: Path)
     assert_token_nowhere(server_env, [output], scratch_repo)
     corpus = load_corpus(scratch_repo)
     assert server_env.account is not None
-    client = connect(server_env.url, server_env.account.token)
-    tasks = list(client.tasks.list(project=find_project(client, title).id, fields="all"))
+    server = connect(server_env.url, server_env.account.token)
+    tasks = list(server.client.tasks.list(project=find_project(server, title).id, fields="all"))
     assert sorted(t.data["doc_id"] for t in tasks) == sorted(corpus)
     for task in tasks:
         document = corpus[task.data["doc_id"]]
@@ -163,8 +163,9 @@ def test_work_done_in_label_studio_comes_back_attributed(server_env: Server,
     newsprov("ls-sync", "push", "--root", str(tmp_path), "--project", title,
              "--annotations", "alice")
     assert server_env.account is not None
-    client = connect(server_env.url, server_env.account.token)
-    project = find_project(client, title)
+    server = connect(server_env.url, server_env.account.token)
+    client = server.client
+    project = find_project(server, title)
     [task] = [t for t in client.tasks.list(project=project.id, fields="all")
               if t.data["doc_id"] == "fx1_original"]
     [first] = task.annotations

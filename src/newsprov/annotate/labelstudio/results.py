@@ -110,6 +110,9 @@ class _ResultReader:
             self.relations.append(item)
             return
         name, result_id = item.get("from_name"), item.get("id")
+        if not isinstance(name, str):
+            self.problem(f"result[{index}]", f"from_name must be a control name, not {name!r}")
+            return
         if not isinstance(result_id, str) or not result_id:
             self.problem(f"result[{index}]", f"{name} results need an id")
             return
@@ -234,6 +237,13 @@ class _ResultReader:
     def _relation(self, item: dict[str, Any]) -> None:
         ends = (item.get("from_id"), item.get("to_id"))
         where = f"relation {ends[0]!r} -> {ends[1]!r}"
+        labels = item.get("labels") or []
+        if not all(isinstance(end, str) for end in ends):
+            self.problem(where, "from_id and to_id must be region ids")
+            return
+        if not (isinstance(labels, list) and all(isinstance(label, str) for label in labels)):
+            self.problem(where, f"labels must be a list of roles, not {labels!r}")
+            return
         if any(end in self.broken for end in ends):
             return
         if missing := [end for end in ends if end not in self.regions]:
@@ -242,7 +252,6 @@ class _ResultReader:
             return
         regions = [self.regions[end] for end in ends]
         by_control = {region.control.name: region for region in regions}
-        labels = item.get("labels") or []
         if by_control.keys() == {REGION_NAMES["events"], REGION_NAMES["mentions"]}:
             if not labels:
                 self.problem(where, f"an argument needs a role: one of {ARGUMENT_ROLES.names}")
@@ -420,8 +429,11 @@ def provenance_rule(pushed: Any, annotator: str, updated_at: str | None
     for entry in pushed if isinstance(pushed, list) else []:
         if isinstance(entry, dict) and isinstance(entry.get("record"), dict):
             record = entry["record"]
-            remembered.setdefault((entry.get("kind"), record.get("id")), []).append(record)
-    date = (updated_at or dt.datetime.now(dt.UTC).isoformat())[:10]
+            key = (entry.get("kind"), record.get("id"))  # an authorship has no id
+            if isinstance(key[0], str) and isinstance(key[1], str | None):
+                remembered.setdefault(key, []).append(record)
+    submitted = updated_at if isinstance(updated_at, str) else None
+    date = (submitted or dt.datetime.now(dt.UTC).isoformat())[:10]
 
     def rule(kind: str, record: dict[str, Any]) -> dict[str, Any]:
         for candidate in remembered.get((kind, record.get("id")), []):

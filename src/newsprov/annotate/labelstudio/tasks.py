@@ -170,7 +170,8 @@ def _submissions(task_item: dict[str, Any], corpus: Mapping[str, Document],
     data = task_item.get("data") if isinstance(task_item.get("data"), dict) else {}
     doc_id = data.get(config.DOC_ID) if isinstance(data.get(config.DOC_ID), str) else None
     for key, draft in (("annotations", False), ("drafts", True)):
-        for item in task_item.get(key) or []:
+        items = task_item.get(key) or []
+        for item in items if isinstance(items, list) else [items]:
             if not isinstance(item, dict):
                 item = {"result": item}
             submission = Submission(
@@ -234,7 +235,8 @@ def _read_submission(submission: Submission, task_item: dict[str, Any],
     source_id = document.derived_from
     key = (submission.annotator, source_id or "")
     source_annotation = outcome.files.get(key, existing.get(key)) if source_id else None
-    pushed = task_item["data"].get(config.DATA_KEY, {}).get("pushed", [])
+    remembered = task_item["data"].get(config.DATA_KEY)
+    pushed = remembered.get("pushed") if isinstance(remembered, dict) else None
     rule = results.provenance_rule(pushed, submission.annotator, submission.updated_at)
     try:
         data = results.read_result(submission.result, document,
