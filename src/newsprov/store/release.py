@@ -9,8 +9,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from newsprov.core.errors import InputError
-from newsprov.core.files import read_json
-from newsprov.core.layout import CHANGELOG, RELEASE_FILE
+from newsprov.core.files import file_sha256, read_json
+from newsprov.core.layout import CHANGELOG, MANIFEST, RELEASE_FILE
 
 
 @dataclass(frozen=True)
@@ -46,3 +46,29 @@ def released_splits(data_dir: Path) -> dict[str, str]:
         return {}
     table = pq.read_table(files, columns=["doc_id", "split"])
     return dict(zip(table["doc_id"].to_pylist(), table["split"].to_pylist(), strict=True))
+
+
+def read_manifest(data_dir: Path) -> dict:
+    """The manifest of the export in ``data_dir``."""
+    path = data_dir / MANIFEST
+    if not path.is_file():
+        raise InputError(path, None, "no release here: run `newsprov build`", check="no-release")
+    return read_json(path)
+
+
+def release_files(data_dir: Path, manifest: dict, table: str, split: str | None) -> list[Path]:
+    """The manifest's files of a table (of one split), each checked against its sha256."""
+    paths = []
+    for entry in manifest["files"]:
+        if entry["table"] != table or split not in (None, entry["split"]):
+            continue
+        path = data_dir / entry["path"]
+        if not path.is_file():
+            raise InputError(path, None, f"listed in {MANIFEST} but missing",
+                             check="release-file-missing")
+        if file_sha256(path) != entry["sha256"]:
+            raise InputError(path, None, f"sha256 differs from {MANIFEST}: the file was "
+                                         "changed after the release was built",
+                             check="release-file-changed")
+        paths.append(path)
+    return paths
