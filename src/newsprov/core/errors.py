@@ -100,6 +100,8 @@ INPUT_CHECKS: dict[str, str] = {
     "prediction-document": "A prediction's `doc_id` is a document of the release.",
     "second-authorship": "A document has at most one predicted authorship.",
     "claim-same-span": "Two predicted claims of a document do not share a span.",
+    # the viewer
+    "view-annotation-dirs": "`newsprov view` compares at most two annotation directories.",
     "generated-section-missing": "A file with generated text has its section markers.",
 }
 
