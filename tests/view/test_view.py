@@ -17,9 +17,13 @@ from playwright.sync_api import BrowserContext, Page, Route, sync_playwright
 
 from newsprov.build.export import build
 from newsprov.cli import main
+from newsprov.cli.view import view_command
+from newsprov.core.errors import InputError
 from newsprov.core.layout import DATA_DIR, DOCUMENTS_DIR, GOLD_DIR, REPO, REPORTS_DIR, SPLIT_PLAN
 from newsprov.store.annotations import write_annotation_file
 from newsprov.store.corpus import text_sha256
+from newsprov.view.compare import only_in
+from newsprov.view.documents import read_annotation_dir, read_export
 from newsprov.view.layers import claim_label
 
 SOURCE, DERIVED = "000_6ed1f7236875d9ca", "004_c1cf42bd939e682c"
@@ -226,9 +230,6 @@ def test_each_page_loads_with_no_request_leaving_the_machine(
 
 
 def test_comparison_marks_every_disagreement(repo: Path, site: Path) -> None:
-    from newsprov.view.compare import only_in
-    from newsprov.view.documents import read_annotation_dir, read_export
-
     release = read_export(repo / DATA_DIR)
     a = read_annotation_dir(repo / "annotations/passes/pass_a", release)[DERIVED]
     b = read_annotation_dir(repo / "annotations/passes/pass_b", release)[DERIVED]
@@ -341,3 +342,34 @@ def test_a_hostile_document_renders_as_text_at_the_right_offsets(
     assert index_errors == [] and index.evaluate("window.__pwned") is None
     assert "Example & <b>Co</b>" in index.inner_text("main")
     screenshot(index, "index-hostile")
+
+
+# ------------------------------------------------------------------ the command
+
+
+def test_view_refuses_a_folder_it_did_not_write(repo: Path, tmp_path: Path) -> None:
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "notes.txt").write_text("keep me")
+    result = CliRunner().invoke(main, ["view", "--data", str(repo / DATA_DIR), "--out", str(out)])
+    assert result.exit_code == 1
+    assert "not empty and not a site written by `newsprov view`" in result.output
+    assert (out / "notes.txt").read_text() == "keep me"
+
+
+def test_view_without_an_export_says_so(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["view", "--data", str(tmp_path), "--out",
+                                       str(tmp_path / "site")])
+    assert result.exit_code == 2
+    assert result.output == f"error: {tmp_path / 'manifest.json'}: no release here: run " \
+                            "`newsprov build`\n"
+
+
+def test_view_compares_at_most_two_annotation_sets(repo: Path, tmp_path: Path) -> None:
+    passes = [str(repo / "annotations/passes" / name) for name in ("pass_a", "pass_b", "pass_a")]
+    with pytest.raises(InputError) as caught:
+        view_command.main(["--data", str(repo / DATA_DIR), "--out", str(tmp_path / "site"),
+                           *(arg for path in passes for arg in ("--annotations", path))],
+                          standalone_mode=False)
+    assert caught.value.check == "view-annotation-dirs"
+    assert not (tmp_path / "site").exists()

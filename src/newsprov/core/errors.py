@@ -89,7 +89,7 @@ INPUT_CHECKS: dict[str, str] = {
     "export-not-task-list": "A Label Studio export is a list of tasks.",
     "gold-file-exists": "Adjudication replaces gold files only with `--replace`.",
     # the benchmark
-    "no-release": "The export to score against has a manifest.",
+    "no-release": "The export to score or view has a manifest.",
     "release-file-missing": "Every file the manifest lists exists.",
     "release-file-changed": "Every file the manifest lists has its recorded sha256.",
     "release-version": "The release is the version asked for.",
