@@ -46,6 +46,7 @@ README = Path("README.md")
 DATASHEET = Path("DATASHEET.md")
 CROISSANT = Path("croissant.json")
 QUALITY_CHECKS = Path("docs/quality-checks.md")
+BENCHMARK_RESULTS = Path("scripts/bench_build.results.json")  # plotted in docs/scale.md
 
 # The Label Studio server for annotators (scripts/labelstudio_server.sh).
 LABELSTUDIO_DATA_DIR = REPO / ".labelstudio"
