@@ -287,7 +287,8 @@ def add_hostile_documents(root: Path) -> tuple[str, str]:
     write_annotation_file(root / GOLD_DIR / f"{source}.json", {
         "doc_id": source, "text_sha256": text_sha256(HOSTILE_SOURCE), **empty,
         "mentions": [mention(source, 1, HOSTILE_SOURCE, "שלום", "GPE", "ent:shalom"),
-                     mention(source, 2, HOSTILE_SOURCE, "Vietnam", "GPE", "ent:hostile-vn")]})
+                     mention(source, 2, HOSTILE_SOURCE, "Vietnam", "GPE", "ent:hostile-vn"),
+                     mention(source, 3, HOSTILE_SOURCE, "Vietnam 🇻🇳", "LOC", "ent:flagged")]})
     write_annotation_file(root / GOLD_DIR / f"{rewrite}.json", {
         "doc_id": rewrite, "text_sha256": text_sha256(HOSTILE_REWRITE), **empty,
         "mentions": [mention(rewrite, 1, HOSTILE_REWRITE, "Vietnam", "GPE", "ent:hostile-vn"),
@@ -335,9 +336,12 @@ def test_a_hostile_document_renders_as_text_at_the_right_offsets(
     evidence = rewrite["claims"][0]["evidence"][0]
     assert ranges(page, "#source .s.sel") == [(evidence["start"], evidence["end"])]
     assert "<b>not bold</b>" in page.locator("#details").inner_text()
+    vietnam = (HOSTILE_SOURCE.index("Vietnam"), HOSTILE_SOURCE.index("Vietnam") + 7)
     page.locator('#derived .tag[data-k="e:ent:hostile-vn"]').click()
-    assert ranges(page, "#source .s.sel") == [
-        (HOSTILE_SOURCE.index("Vietnam"), HOSTILE_SOURCE.index("Vietnam") + 7)]
+    assert ranges(page, "#source .s.sel") == [vietnam]
+    # a click on a mention inside another selects the inner one
+    page.locator('#source .s[data-k~="e:ent:flagged"]').first.click()
+    assert ranges(page, "#source .s.sel") == [vietnam]
     index, index_errors = browser.open(hostile_site / "site" / "index.html")
     assert index_errors == [] and index.evaluate("window.__pwned") is None
     assert "Example & <b>Co</b>" in index.inner_text("main")

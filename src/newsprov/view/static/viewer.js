@@ -46,8 +46,8 @@
     const target = event.target.closest("[data-k]");
     if (!target) return;
     const keys = keysOf(target).filter((key) => !hidden(key));
-    for (const prefix of PRIORITY) {
-      const key = keys.find((k) => k.startsWith(prefix));
+    for (const prefix of PRIORITY) {  // segments list keys outermost first
+      const key = keys.findLast((k) => k.startsWith(prefix));
       if (key) { select(key, true); return; }
     }
   });
