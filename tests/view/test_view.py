@@ -193,6 +193,55 @@ def test_selecting_an_entity_highlights_its_mentions_in_both_documents(
     assert errors == []
 
 
+def test_events_and_span_flags_link_and_describe(site: Path, repo: Path,
+                                                 browser: Browser) -> None:
+    rows = export_rows(repo / DATA_DIR)
+    source_events = {event["id"]: event for event in rows[SOURCE]["events"]}
+    event = next(e for e in rows[DERIVED]["events"] if e["source_event_id"])
+    restated = source_events[event["source_event_id"]]["trigger"]
+    page, errors = browser.open(site / f"pair-{DERIVED}.html")
+    page.locator(f'#derived .tag[data-k="v:{event["source_event_id"]}"]').first.click()
+    assert (restated["start"], restated["end"]) in ranges(page, "#source .s.sel")
+    assert (event["trigger"]["start"], event["trigger"]["end"]) in ranges(
+        page, "#derived .s.sel")
+    assert event["modality"] in page.locator("#details").inner_text()
+    flag = next(f for f in rows[DERIVED]["span_flags"] if f["note"])
+    tag = page.locator(f'#derived .tag[data-k="f:{flag["id"]}"]')
+    assert tag.evaluate("el => getComputedStyle(el, '::before').content") == f'"{flag["label"]}"'
+    tag.click()
+    assert ranges(page, "#derived .s.sel") == [(flag["start"], flag["end"])]
+    details = page.locator("#details").inner_text()
+    assert flag["label"] in details and flag["note"] in details
+    assert errors == []
+
+
+def test_the_source_scrolls_with_the_rewrite(site: Path, repo: Path, browser: Browser) -> None:
+    """Scrolled together by alignment: the evidence of the first claim in view of the
+    rewrite (of those with evidence) comes to the same height in the source."""
+    claims = export_rows(repo / DATA_DIR)[DERIVED]["claims"]
+    with_evidence = [c for c in claims if c["evidence"]]
+    page, errors = browser.open(site / f"pair-{DERIVED}.html")
+    page.evaluate("""key => {
+        const pane = document.querySelector('#derived');
+        const badge = pane.querySelector(`.badge[data-k="${key}"]`);
+        pane.scrollTop += badge.getBoundingClientRect().top - pane.getBoundingClientRect().top
+            - 40;
+    }""", f'c:{with_evidence[len(with_evidence) // 2]["id"]}')
+    page.wait_for_timeout(200)
+    heights = page.evaluate("""() => {
+        const top = document.querySelector('#derived').getBoundingClientRect().top;
+        for (const badge of document.querySelectorAll('#derived .badge')) {
+            const y = badge.getBoundingClientRect().top;
+            const evidence = document.querySelector(
+                `#source .s[data-k~="${badge.dataset.k}"]`);
+            if (y >= top && evidence) return [y, evidence.getBoundingClientRect().top];
+        }
+    }""")
+    assert page.evaluate("document.querySelector('#source').scrollTop") > 0
+    assert abs(heights[0] - heights[1]) < 5
+    assert errors == []
+
+
 def test_keyboard_layers_and_200_percent_zoom(site: Path, browser: Browser) -> None:
     page, errors = browser.open(site / f"pair-{DERIVED}.html", width=800, height=600)
     page.keyboard.press("j")
@@ -342,6 +391,13 @@ def test_a_hostile_document_renders_as_text_at_the_right_offsets(
     # a click on a mention inside another selects the inner one
     page.locator('#source .s[data-k~="e:ent:flagged"]').first.click()
     assert ranges(page, "#source .s.sel") == [vietnam]
+    # the page's policy runs its own script only, whatever gets into the page
+    assert page.evaluate("""() => {
+        const script = document.createElement('script');
+        script.textContent = 'window.__injected = 1';
+        document.body.append(script);
+        return window.__injected;
+    }""") is None
     index, index_errors = browser.open(hostile_site / "site" / "index.html")
     assert index_errors == [] and index.evaluate("window.__pwned") is None
     assert "Example & <b>Co</b>" in index.inner_text("main")

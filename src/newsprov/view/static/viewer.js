@@ -9,7 +9,7 @@
   document.querySelectorAll(".detail").forEach((el) => details.set(el.dataset.key, el));
   const panel = document.getElementById("details");
   let selected = null;
-  let scrolledBySelection = 0;  // time of the last scroll a selection made: not to be synced
+  let scrolledBySelection = -Infinity;  // time of the last scroll a selection made: not to be synced
 
   const keysOf = (el) => (el.dataset.k || "").split(" ").filter(Boolean);
   const hidden = (key) => document.body.classList.contains("hide-" + LAYER_OF[key.slice(0, 2)]);
@@ -96,7 +96,7 @@
         const top = left.getBoundingClientRect().top;
         for (const badge of left.querySelectorAll(".badge")) {
           const offset = badge.getBoundingClientRect().top - top;
-          if (offset < 0) continue;
+          if (offset < -2) continue;  // above the top (allowing for rounding)
           const match = right.querySelector('.s[data-k~="' + CSS.escape(badge.dataset.k) + '"]');
           if (!match) continue;
           right.scrollTop += match.getBoundingClientRect().top - right.getBoundingClientRect().top - offset;
