@@ -141,15 +141,20 @@ def test_every_claim_of_the_seed_rewrite_is_shown_with_its_label(
     claims = export_rows(repo / DATA_DIR)[DERIVED]["claims"]
     page, errors = browser.open(site / f"pair-{DERIVED}.html")
     screenshot(page, "pair-seed-rewrite")
+    shown = page.eval_on_selector_all("#derived .badge", """els => els.map(el => [el.dataset.k,
+        getComputedStyle(el, '::before').content, el.getAttribute('aria-label'),
+        el.checkVisibility()])""")
+    badges = {key: (content, name, visible) for key, content, name, visible in shown}
+    segments = page.eval_on_selector_all(
+        "#derived .s[data-k]", "els => els.map(e => [e.dataset.k.split(' '), Number(e.dataset.o), "
+                               "e.textContent])")
     for claim in claims:
-        badge = page.locator(f'#derived .badge[data-k="c:{claim["id"]}"]')
-        assert badge.count() == 1
-        assert badge.is_visible()
-        shown = badge.evaluate("el => getComputedStyle(el, '::before').content")
-        assert shown == json.dumps(claim_label(claim), ensure_ascii=False)
-        assert claim["support"] in badge.get_attribute("aria-label")
-        assert ranges(page, f'#derived .s[data-k~="c:{claim["id"]}"]') == [
-            (claim["start"], claim["end"])]
+        content, name, visible = badges[f"c:{claim['id']}"]
+        assert visible
+        assert content == json.dumps(claim_label(claim), ensure_ascii=False)
+        assert claim["support"] in name
+        covered = [(o, o + len(t)) for keys, o, t in segments if f"c:{claim['id']}" in keys]
+        assert union(covered) == [(claim["start"], claim["end"])]
     assert page.locator("#derived .badge").count() == len(claims)
     assert errors == []
 
@@ -432,4 +437,21 @@ def test_view_compares_at_most_two_annotation_sets(repo: Path, tmp_path: Path) -
                            *(arg for path in passes for arg in ("--annotations", path))],
                           standalone_mode=False)
     assert caught.value.check == "view-annotation-dirs"
+    assert not (tmp_path / "site").exists()
+
+
+def test_view_refuses_annotations_of_another_text(repo: Path, tmp_path: Path) -> None:
+    """An annotation directory is checked against the export's texts before anything is
+    written."""
+    annotations = tmp_path / "pass"
+    shutil.copytree(repo / "annotations/passes/pass_a", annotations)
+    path = annotations / f"{DERIVED}.json"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        export_rows(repo / DATA_DIR)[DERIVED]["sha256"], "0" * 64), encoding="utf-8")
+    result = CliRunner().invoke(main, ["view", "--data", str(repo / DATA_DIR), "--out",
+                                       str(tmp_path / "site"), "--annotations",
+                                       str(annotations)])
+    assert result.exit_code == 2
+    assert result.output == (f"error: {path}: text_sha256 differs from the document's sha256: "
+                             "the text was changed after it was annotated\n")
     assert not (tmp_path / "site").exists()

@@ -1,4 +1,4 @@
-"""``newsprov view``: the static viewer of the release."""
+"""``newsprov view``: the static viewer of the export."""
 
 from __future__ import annotations
 
@@ -26,16 +26,19 @@ def view_command(data_dir: Path, out: Path, annotation_dirs: tuple[Path, ...]) -
     if len(annotation_dirs) > 2:
         raise InputError(annotation_dirs[2], None, "at most two annotation directories can "
                                                    "be compared", check="view-annotation-dirs")
-    release = read_export(data_dir)
-    export = AnnotationSet(f"export {release.version}", release.annotations)
-    given = [AnnotationSet(str(directory), read_annotation_dir(directory, release))
-             for directory in annotation_dirs]
-    shown = given[0] if given else export
+    export = read_export(data_dir)
+    exported = AnnotationSet(f"export {export.version}", export.annotations)
+    names = [directory.name for directory in annotation_dirs]
+    if len(set(names)) < len(names):  # two folders of one name: tell them by their paths
+        names = [str(directory) for directory in annotation_dirs]
+    given = [AnnotationSet(name, read_annotation_dir(directory, export))
+             for name, directory in zip(names, annotation_dirs, strict=True)]
+    shown = given[0] if given else exported
     compared = None
     if len(given) == 1:
-        compared = (export, given[0])
+        compared = (exported, given[0])
     elif len(given) == 2:
         compared = (given[0], given[1])
-    pages = render_site(release, shown, compared)
+    pages = render_site(export, shown, compared)
     write_site(pages, out)
     click.echo(f"wrote {len(pages)} pages to {out}; open {out / 'index.html'} in a browser")

@@ -19,7 +19,7 @@ ANNOTATION_COLUMNS = ("authorship", *schema.ANNOTATION_KINDS)
 
 
 @dataclass(frozen=True)
-class Release:
+class Export:
     """The export's documents (metadata and text, in id order) and its annotations."""
 
     manifest: dict[str, Any]
@@ -31,7 +31,7 @@ class Release:
         return self.manifest["dataset_version"]
 
 
-def read_export(data_dir: Path) -> Release:
+def read_export(data_dir: Path) -> Export:
     """The documents table of the export in ``data_dir``, its files checked against the
     manifest."""
     manifest = read_manifest(data_dir)
@@ -45,13 +45,13 @@ def read_export(data_dir: Path) -> Release:
         documents[row["doc_id"]] = Document(metadata, row["text"])
         annotations[row["doc_id"]] = {"doc_id": row["doc_id"], "text_sha256": row["sha256"],
                                       **{column: row[column] for column in ANNOTATION_COLUMNS}}
-    return Release(manifest, documents, annotations)
+    return Export(manifest, documents, annotations)
 
 
-def read_annotation_dir(directory: Path, release: Release) -> dict[str, AnnotationFile]:
+def read_annotation_dir(directory: Path, export: Export) -> dict[str, AnnotationFile]:
     """Every file of an annotation directory, checked as ``newsprov check`` checks it but
     against the export's texts; a document without a file has no annotations."""
-    found = load_annotation_set(directory, release.documents)
+    found = load_annotation_set(directory, export.documents)
     return {doc_id: found.get(doc_id) or empty_annotations(document)
-            for doc_id, document in release.documents.items()}
+            for doc_id, document in export.documents.items()}
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -76,53 +77,68 @@ class Layers:
         self.details.setdefault(mark.key, detail)
 
 
-def _differs(record: Mapping[str, Any], differing: set[str]) -> tuple[str, str]:
-    """(class, tag prefix) of a record the other annotation set of a comparison lacks."""
-    return (" diff", DIFFERS) if record["id"] in differing else ("", "")
+@dataclass(frozen=True)
+class Difference:
+    """How a record shows whether the other set of a comparison lacks it."""
+
+    text_class: str = ""  # on the text it covers
+    tag_class: str = ""  # on its tag
+    prefix: str = ""  # before its label
 
 
-def document_layers(annotations: AnnotationFile, differing: set[str] = frozenset(),
+def _difference(record: Mapping[str, Any], layer: str, differing: AbstractSet[str]
+                ) -> Difference:
+    if record["id"] not in differing:
+        return Difference()
+    return Difference(f" diff-{layer}", " diff", DIFFERS)
+
+
+def document_layers(annotations: AnnotationFile, differing: AbstractSet[str] = frozenset()
                     ) -> Layers:
-    """Marks for the mentions, events, span flags and claims of one document."""
+    """Marks for the mentions, events, span flags and claims of one document; records whose
+    id is in ``differing`` are marked as missing from the other set of a comparison."""
     layers = Layers()
     mentions_of: dict[str, list[str]] = defaultdict(list)
     for mention in annotations["mentions"]:
         mentions_of[entity_key(mention)].append(mention["text"])
     for mention in annotations["mentions"]:
-        diff, prefix = _differs(mention, differing)
-        key = entity_key(mention)
+        d = _difference(mention, "mentions", differing)
+        key, type_ = entity_key(mention), mention["type"]
         layers.add(Mark(mention["start"], mention["end"], key,
-                        f"L-mentions ent-{mention['type']}{diff}", prefix + mention["type"],
-                        f"t-mentions{diff}", f"{mention['type']} mention {mention['text']}"),
-                   Detail(f"Entity {mention['entity_id'] or mention['id']} ({mention['type']})",
+                        f"L-mentions ent-{type_}{d.text_class}", d.prefix + type_,
+                        f"t-mentions{d.tag_class}", f"{type_} mention {mention['text']}"),
+                   Detail(f"Entity {mention['entity_id'] or mention['id']} ({type_})",
                           [("mentions", " · ".join(dict.fromkeys(mentions_of[key])))]))
     for event in annotations["events"]:
-        diff, prefix = _differs(event, differing)
+        d = _difference(event, "events", differing)
         trigger = event["trigger"]
         label = f"{event['type']} · {event['modality']}"
         arguments = ", ".join(f"{a['role']}: {a['mention_id']}" for a in event["arguments"])
-        layers.add(Mark(trigger["start"], trigger["end"], event_key(event), f"L-events{diff}",
-                        prefix + label, f"t-events{diff}", f"event {label}: {trigger['text']}"),
+        layers.add(Mark(trigger["start"], trigger["end"], event_key(event),
+                        f"L-events{d.text_class}", d.prefix + label, f"t-events{d.tag_class}",
+                        f"event {label}: {trigger['text']}"),
                    Detail(f"Event {event['id']}: {event['type']}",
                           [("trigger", trigger["text"]), ("modality", event["modality"]),
                            *attributes(event, ["contexts", "source_event_id"]),
                            *([("arguments", arguments)] if arguments else [])]))
     for flag in annotations["span_flags"]:
-        diff, prefix = _differs(flag, differing)
+        d = _difference(flag, "span_flags", differing)
         layers.add(Mark(flag["start"], flag["end"], flag_key(flag),
-                        f"L-span_flags flag-{flag['label']}{diff}", prefix + flag["label"],
-                        f"t-span_flags{diff}", f"span flag {flag['label']}"),
+                        f"L-span_flags flag-{flag['label']}{d.text_class}",
+                        d.prefix + flag["label"], f"t-span_flags{d.tag_class}",
+                        f"span flag {flag['label']}"),
                    Detail(f"Span flag {flag['id']}: {flag['label']}",
                           [("text", flag["text"]),
                            *attributes(flag, ["boilerplate_kind", "first_occurrence",
                                               "language", "note"])]))
     for claim in annotations["claims"]:
-        diff, prefix = _differs(claim, differing)
+        d = _difference(claim, "claims", differing)
         support = f"sup-{claim['support']} sev-{claim['severity'] or 'none'}"
         label = claim_label(claim)
         layers.add(Mark(claim["start"], claim["end"], claim_key(claim),
-                        f"L-claims {support}{diff}", prefix + label,
-                        f"t-claims {support}{diff}", f"claim {claim['id']}: {label}", badge=True),
+                        f"L-claims {support}{d.text_class}", d.prefix + label,
+                        f"t-claims {support}{d.tag_class}", f"claim {claim['id']}: {label}",
+                        badge=True),
                    claim_detail(claim))
     return layers
 

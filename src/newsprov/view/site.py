@@ -25,9 +25,10 @@ from newsprov.core.files import write_atomic
 from newsprov.core.schema import AnnotationFile
 from newsprov.store.corpus import Document
 from newsprov.view.compare import authorship_label, only_in
-from newsprov.view.documents import Release
+from newsprov.view.documents import Export
 from newsprov.view.layers import (
     LAYERS,
+    Detail,
     Layers,
     claim_label,
     document_layers,
@@ -79,21 +80,21 @@ def _text(document: Document, *layers: Layers) -> Markup:
     return render_text(document.text, [mark for layer in layers for mark in layer.marks])
 
 
-def _details(*layers: Layers) -> dict[str, Any]:
-    merged: dict[str, Any] = {}
+def _details(*layers: Layers) -> dict[str, Detail]:
+    merged: dict[str, Detail] = {}
     for layer in layers:
         for key, detail in layer.details.items():
             merged.setdefault(key, detail)
     return merged
 
 
-def render_site(release: Release, shown: AnnotationSet,
+def render_site(export: Export, shown: AnnotationSet,
                 compared: tuple[AnnotationSet, AnnotationSet] | None = None) -> dict[str, str]:
     """Every page of the site: file name -> HTML."""
     environment = _environment()
-    environment.globals.update(version=release.version, shown_name=shown.name)
+    environment.globals.update(version=export.version, shown_name=shown.name)
     annotations = shown.annotations
-    documents = release.documents
+    documents = export.documents
     derived_of: dict[str, list[str]] = defaultdict(list)
     for document in documents.values():
         if document.derived_from:
@@ -102,9 +103,9 @@ def render_site(release: Release, shown: AnnotationSet,
     for document in sorted(documents.values(), key=lambda d: (d.derived_from or d.id, d.id)):
         stories[document.metadata["story_group"]].append(document)
     pages = {"index.html": environment.get_template("index.html").render(
-        manifest=release.manifest, stories=dict(sorted(stories.items())),
+        manifest=export.manifest, stories=dict(sorted(stories.items())),
         splits=[split for split in schema.SPLIT.names
-                if any(split in by_split for by_split in release.manifest["tables"].values())],
+                if any(split in by_split for by_split in export.manifest["tables"].values())],
         annotations=annotations,
         counts={doc_id: layer_counts(a) for doc_id, a in annotations.items()},
         compare_names=[s.name for s in compared] if compared else [])}
