@@ -39,6 +39,5 @@ def view_command(data_dir: Path, out: Path, annotation_dirs: tuple[Path, ...]) -
         compared = (exported, given[0])
     elif len(given) == 2:
         compared = (given[0], given[1])
-    pages = render_site(export, shown, compared)
-    write_site(pages, out)
-    click.echo(f"wrote {len(pages)} pages to {out}; open {out / 'index.html'} in a browser")
+    count = write_site(render_site(export, shown, compared), out)
+    click.echo(f"wrote {count} pages to {out}; open {out / 'index.html'} in a browser")

@@ -10,6 +10,7 @@ import base64
 import hashlib
 import shutil
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
@@ -89,8 +90,9 @@ def _details(*layers: Layers) -> dict[str, Detail]:
 
 
 def render_site(export: Export, shown: AnnotationSet,
-                compared: tuple[AnnotationSet, AnnotationSet] | None = None) -> dict[str, str]:
-    """Every page of the site: file name -> HTML."""
+                compared: tuple[AnnotationSet, AnnotationSet] | None = None
+                ) -> Iterator[tuple[str, str]]:
+    """Every page of the site as (file name, HTML), one at a time."""
     environment = _environment()
     environment.globals.update(version=export.version, shown_name=shown.name)
     annotations = shown.annotations
@@ -102,26 +104,25 @@ def render_site(export: Export, shown: AnnotationSet,
     stories: dict[str, list[Document]] = defaultdict(list)
     for document in sorted(documents.values(), key=lambda d: (d.derived_from or d.id, d.id)):
         stories[document.metadata["story_group"]].append(document)
-    pages = {"index.html": environment.get_template("index.html").render(
+    yield "index.html", environment.get_template("index.html").render(
         manifest=export.manifest, stories=dict(sorted(stories.items())),
         splits=[split for split in schema.SPLIT.names
                 if any(split in by_split for by_split in export.manifest["tables"].values())],
         annotations=annotations,
         counts={doc_id: layer_counts(a) for doc_id, a in annotations.items()},
-        compare_names=[s.name for s in compared] if compared else [])}
+        compare_names=[s.name for s in compared] if compared else [])
     for document in documents.values():
         layers = document_layers(annotations[document.id])
-        pages[page_of("document", document.id)] = environment.get_template(
+        yield page_of("document", document.id), environment.get_template(
             "document.html").render(document=document, annotations=annotations[document.id],
                                     pairs=derived_of[document.id],
                                     html=_text(document, layers), details=_details(layers))
         if document.derived_from:
-            pages[page_of("pair", document.id)] = _pair_page(
+            yield page_of("pair", document.id), _pair_page(
                 environment, document, documents[document.derived_from], annotations)
         if compared:
-            pages[page_of("compare", document.id)] = _compare_page(
+            yield page_of("compare", document.id), _compare_page(
                 environment, document, *compared)
-    return pages
 
 
 def _pair_page(environment: Environment, derived: Document, source: Document,
@@ -160,9 +161,9 @@ def _ids(records: dict[str, list[dict[str, Any]]]) -> set[str]:
     return {record["id"] for kind in records.values() for record in kind}
 
 
-def write_site(pages: dict[str, str], out: Path) -> None:
-    """Write the pages into ``out``, replacing a site written there before; a folder that
-    holds anything else is refused, so no file of the user's is deleted."""
+def write_site(pages: Iterable[tuple[str, str]], out: Path) -> int:
+    """Write the pages into ``out``, replacing a site written there before, and count them;
+    a folder that holds anything else is refused, so no file of the user's is deleted."""
     if out.exists() and any(out.iterdir()) and not (out / SITE_MARKER).is_file():
         raise Failure(f"{out}: not empty and not a site written by `newsprov view`; "
                       "give another --out")
@@ -170,7 +171,14 @@ def write_site(pages: dict[str, str], out: Path) -> None:
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     (staging / SITE_MARKER).write_text("written by newsprov view\n", encoding="utf-8")
-    for name, html in pages.items():
-        write_atomic(staging / name, html)
+    count = 0
+    try:
+        for name, html in pages:
+            write_atomic(staging / name, html)
+            count += 1
+    except BaseException:  # nothing half-written is left behind
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     shutil.rmtree(out, ignore_errors=True)
     staging.rename(out)
+    return count
