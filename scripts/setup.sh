@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Set-up shared by the build and test commands: a virtual environment in .venv with the
 # pinned dependencies of requirements.lock and this package. Re-running it is cheap: it
-# reinstalls only when the lock file changed. Usage: source scripts/setup.sh [--with-label-studio]
+# reinstalls only when the lock file changed. Usage: source scripts/setup.sh [--with-label-studio] [--with-browser]
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 python=${PYTHON:-python3.11}
@@ -21,8 +21,20 @@ ensure_venv() {  # ensure_venv DIR LOCKFILE [extra pip args...]
 
 ensure_venv "$repo/.venv" "$repo/requirements.lock"
 "$repo/.venv/bin/python" -m pip install --quiet --no-deps --no-build-isolation -e "$repo"
-if [ "${1:-}" = "--with-label-studio" ]; then
-  # The server pins its own dependencies (pyarrow<25, Django): it gets its own environment.
-  ensure_venv "$repo/.venv-labelstudio" "$repo/requirements-labelstudio.lock"
-fi
+for option in "$@"; do
+  case $option in
+    --with-label-studio)
+      # The server pins its own dependencies (pyarrow<25, Django): it gets its own environment.
+      ensure_venv "$repo/.venv-labelstudio" "$repo/requirements-labelstudio.lock" ;;
+    --with-browser)
+      # The viewer's browser tests drive the operating system's Chromium through Playwright
+      # (Playwright's own browser download is not used): installed once, when missing.
+      if ! command -v "${NEWSPROV_CHROMIUM:-chromium}" >/dev/null; then
+        sudo=$([ "$(id -u)" = 0 ] || echo sudo)
+        $sudo apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+      fi ;;
+    *) echo "setup.sh: unknown option $option" >&2; return 2 2>/dev/null || exit 2 ;;
+  esac
+done
 export PATH="$repo/.venv/bin:$PATH"

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Run the whole test suite: set up .venv and the Label Studio server's own environment
-# (first run only), lint, then pytest. pytest's exit 5 (no test collected) is a failure.
+# Run the whole test suite: set up .venv, the Label Studio server's own environment and the
+# Chromium of the browser tests (first run only), lint, then pytest. pytest's exit 5 (no
+# test collected) is a failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-source scripts/setup.sh --with-label-studio
+source scripts/setup.sh --with-label-studio --with-browser
 ruff check src tests scripts
 status=0
 python -m pytest "$@" || status=$?

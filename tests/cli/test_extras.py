@@ -84,3 +84,7 @@ def test_core_commands_run_without_extras(tmp_path: Path) -> None:
     validate = run_without_extras(tmp_path, "validate", "--data", str(out))
     assert validate.returncode == 0, validate.stderr
     assert "report:" in validate.stdout
+    view = run_without_extras(tmp_path, "view", "--data", str(out), "--out",
+                              str(tmp_path / "site"))
+    assert view.returncode == 0, view.stderr
+    assert (tmp_path / "site" / "index.html").is_file()

@@ -43,7 +43,7 @@ import pyarrow.parquet as pq
 
 from newsprov.core import schema
 from newsprov.core.errors import InputError
-from newsprov.core.files import file_sha256, markdown_table, read_json, write_atomic
+from newsprov.core.files import file_sha256, markdown_table, write_atomic
 from newsprov.core.layout import MANIFEST
 from newsprov.core.metrics import (
     MODES,
@@ -62,6 +62,7 @@ from newsprov.store.annotations import (
     records,
 )
 from newsprov.store.corpus import Document
+from newsprov.store.release import release_files, released_manifest
 
 PREDICTION_KINDS = ("authorship", *schema.ANNOTATION_KINDS)
 
@@ -86,31 +87,10 @@ class Release:
         return self.manifest["dataset_version"]
 
 
-def _release_files(data_dir: Path, manifest: dict, table: str, split: str | None) -> list[Path]:
-    """The manifest's files of a table (of one split), each checked against its sha256."""
-    paths = []
-    for entry in manifest["files"]:
-        if entry["table"] != table or split not in (None, entry["split"]):
-            continue
-        path = data_dir / entry["path"]
-        if not path.is_file():
-            raise InputError(path, None, f"listed in {MANIFEST} but missing",
-                             check="release-file-missing")
-        if file_sha256(path) != entry["sha256"]:
-            raise InputError(path, None, f"sha256 differs from {MANIFEST}: the file was "
-                                         "changed after the release was built",
-                             check="release-file-changed")
-        paths.append(path)
-    return paths
-
-
 def read_release(data_dir: Path, split: str, version: str | None = None) -> Release:
     """Documents and gold annotations of ``split`` from the Parquet export in ``data_dir``."""
     manifest_path = data_dir / MANIFEST
-    if not manifest_path.is_file():
-        raise InputError(manifest_path, None, "no release here: run `newsprov build`",
-                         check="no-release")
-    manifest = read_json(manifest_path)
+    manifest = released_manifest(data_dir)
     if version is not None and manifest["dataset_version"] != version:
         raise InputError(manifest_path, None, f"the release is version "
                                               f"{manifest['dataset_version']}, not {version}",
@@ -121,7 +101,7 @@ def read_release(data_dir: Path, split: str, version: str | None = None) -> Rele
     documents: dict[str, Document] = {}
     gold: dict[str, AnnotationFile] = {}
     complete: dict[str, set[str]] = {}
-    for row in pq.read_table(_release_files(data_dir, manifest, "documents", None),
+    for row in pq.read_table(release_files(data_dir, manifest, "documents", None),
                              columns=[*_METADATA_COLUMNS.values(), "split", "text",
                                       "authorship", "annotation_status"]
                              ).to_pylist():
@@ -135,7 +115,7 @@ def read_release(data_dir: Path, split: str, version: str | None = None) -> Rele
         raise InputError(manifest_path, split, f"version {manifest['dataset_version']} has "
                                                "no documents in this split", check="split-empty")
     for kind in schema.ANNOTATION_KINDS:
-        paths = _release_files(data_dir, manifest, kind, split)
+        paths = release_files(data_dir, manifest, kind, split)
         for row in pq.read_table(paths).to_pylist() if paths else []:
             doc_id = row.pop("doc_id")
             del row["split"]

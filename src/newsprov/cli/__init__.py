@@ -63,6 +63,8 @@ COMMANDS: dict[str, Command] = {
     "agreement": Command("annotate", "agreement_command",
                          "Agreement of two annotation passes: span F1, kappa and alpha, as "
                          "JSON.", ("ingest", "bench")),
+    "view": Command("view", "view_command",
+                    "Write a static site of the export: each rewrite beside its source."),
     "validate": Command("validate", "validate_command",
                         "Run the Great Expectations suites on an export; exit 1 on any "
                         "failure."),

@@ -93,7 +93,7 @@ INPUT_CHECKS: dict[str, str] = {
     "export-not-task-list": "A Label Studio export is a list of tasks.",
     "gold-file-exists": "Adjudication replaces gold files only with `--replace`.",
     # the benchmark
-    "no-release": "The export to score against has a manifest.",
+    "no-release": "The export to score or view has a manifest.",
     "release-file-missing": "Every file the manifest lists exists.",
     "release-file-changed": "Every file the manifest lists has its recorded sha256.",
     "release-version": "The release is the version asked for.",
@@ -104,6 +104,8 @@ INPUT_CHECKS: dict[str, str] = {
     "prediction-document": "A prediction's `doc_id` is a document of the release.",
     "second-authorship": "A document has at most one predicted authorship.",
     "claim-same-span": "Two predicted claims of a document do not share a span.",
+    # the viewer
+    "view-annotation-dirs": "`newsprov view` compares at most two annotation directories.",
     "generated-section-missing": "A file with generated text has its section markers.",
 }
 

@@ -14,6 +14,7 @@ from newsprov.core.layout import CROISSANT, DATA_DIR, DATASHEET, README
 from newsprov.publish import croissant
 from newsprov.publish.card import render_readme
 from newsprov.publish.datasheet import render_datasheet
+from newsprov.publish.figures import render_figures
 from newsprov.publish.statistics import compute_statistics, summarise
 
 
@@ -55,6 +56,9 @@ def _read_if_present(path: Path) -> str | None:
 
 
 def update_docs(root: Path, manifest: dict) -> None:
-    """Rewrite every generated part of the docs from the export in ``root/data``."""
-    for path, content in render_docs(root, root / DATA_DIR, manifest).items():
+    """Rewrite every generated part of the docs, and the figures, from the export in
+    ``root/data``."""
+    for path, content in {**render_docs(root, root / DATA_DIR, manifest),
+                          **render_figures(root, root / DATA_DIR, manifest)}.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
         write_atomic(root / path, content)

@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from newsprov.core.errors import InputError
-from newsprov.core.files import read_json
+from newsprov.core.files import file_sha256, read_json
 from newsprov.core.layout import CHANGELOG, MANIFEST, RELEASE_FILE
 
 
@@ -83,3 +83,31 @@ def released_splits(data_dir: Path) -> dict[str, str]:
         splits.update(zip(table["doc_id"].to_pylist(), table["split"].to_pylist(),
                           strict=True))
     return splits
+
+
+def released_manifest(data_dir: Path) -> dict[str, Any]:
+    """The manifest of the release in ``data_dir``, for its readers (scoring, viewing): a
+    missing or broken one is refused, where the build (``read_manifest``) rebuilds."""
+    manifest = read_manifest(data_dir)
+    if manifest is None:
+        raise InputError(data_dir / MANIFEST, None, "no release here (no readable manifest): run "
+                         "`newsprov build`", check="no-release")
+    return manifest
+
+
+def release_files(data_dir: Path, manifest: dict, table: str, split: str | None) -> list[Path]:
+    """The manifest's files of a table (of one split), each checked against its sha256."""
+    paths = []
+    for entry in manifest["files"]:
+        if entry["table"] != table or split not in (None, entry["split"]):
+            continue
+        path = data_dir / entry["path"]
+        if not path.is_file():
+            raise InputError(path, None, f"listed in {MANIFEST} but missing",
+                             check="release-file-missing")
+        if file_sha256(path) != entry["sha256"]:
+            raise InputError(path, None, f"sha256 differs from {MANIFEST}: the file was "
+                                         "changed after the release was built",
+                             check="release-file-changed")
+        paths.append(path)
+    return paths
