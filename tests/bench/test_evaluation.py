@@ -22,6 +22,7 @@ from newsprov.bench.baselines import (
     run_baselines,
 )
 from newsprov.bench.evaluation import (
+    TASKS,
     Release,
     read_predictions,
     read_release,
@@ -41,9 +42,11 @@ FIGURES = ("precision", "recall", "f1", "accuracy", "balanced_accuracy", "macro_
 
 
 def figures(metrics: Any, path: str = "") -> Iterator[tuple[str, float | None]]:
-    """Every figure of a metrics dict (nested), with its path."""
+    """Every figure of a metrics dict (nested), with its path; not their intervals."""
     if isinstance(metrics, dict):
         for key, value in metrics.items():
+            if key == "intervals":
+                continue
             if key in FIGURES:
                 yield f"{path}.{key}", value
             else:
@@ -216,6 +219,9 @@ def test_evaluate_on_the_release_scores_its_own_gold_as_perfect(
     scored = {path: value for path, value in found.items() if value is not None}
     assert scored and set(scored.values()) == {1.0}
     assert "| entity recognition | strict micro |" in result.output
+    bounds = {tuple(interval) for task in TASKS
+              for interval in metrics["intervals"][task]["figures"].values() if interval}
+    assert bounds == {(1.0, 1.0)}  # every draw of a perfect system is perfect
     for kind, path in HEADLINE.items():  # a layer with gold records is scored, never n/a
         if any(data[kind] for data in release.gold.values()):
             value = metrics
