@@ -9,19 +9,24 @@ baseline table. The output is deterministic: the provenance date is the release 
 - ``quality_detectors``: the rule-based detectors of ``newsprov.annotate.detectors`` (the same code
   as the pre-annotation and the completeness tests) as span flags; a document flag when a
   detector implying it fires (``DOCUMENT_FLAG_RULES``).
-- ``claim_tfidf``: the claims are given (the gold claim spans: the task is labelling them).
-  Each claim is compared with every claim unit of the source (sentences, list items, table
-  rows: ``detectors.claim_units``) by TF-IDF cosine, the vectoriser fitted on the source
-  units and the claims of the pair, the language's stop words (jusText's lists) removed. At
-  or above ``SUPPORT_THRESHOLD`` the claim is ``supported`` with the best source unit as
-  evidence, else ``unsupported``. The threshold was fixed before scoring, not tuned: the
-  corpus has no training or validation split yet. The baseline never says
-  ``contradicted``; the required severity and error type of an unsupported claim are fixed
-  (``evident``, ``out_of_article``) and not scored.
+- ``claim_tfidf`` and ``claim_minilm``: the claims are given (the gold claim spans: the task is
+  labelling them). Each claim is compared with every claim unit of the source (sentences,
+  list items, table rows: ``detectors.claim_units``), by TF-IDF cosine (the vectoriser
+  fitted on the source units and the claims of the pair, the language's stop words removed)
+  or by the cosine of all-MiniLM-L6-v2 sentence embeddings (``semantic``). At or above the
+  matcher's threshold the claim is ``supported`` with the best source unit as evidence, else
+  ``unsupported``; never ``contradicted``. The required severity and error type of an
+  unsupported claim are fixed (``evident``, ``out_of_article``) and not scored.
 - ``entity_patterns``: no officially distributed NER model installs from PyPI (spaCy's
   pipelines are released outside PyPI; flair, GLiNER and stanza download weights at run
   time), so entities come from patterns: dates, percentages, money, ordinals and cardinals
   by regular expressions, then runs of capitalised words typed by ``name_type``.
+- ``event_lexicon``: triggers, modality and arguments by the rules of ``event_rules``.
+- ``authorship_signals``: ``machine`` when at least two of four signals of a generated text
+  fire (stock headings, pipe tables, filler phrases, claim units without a source match).
+
+Every rule and threshold was fixed before the baseline was first scored, not tuned: the
+corpus has no training or validation split. docs/benchmark.md describes each.
 """
 
 from __future__ import annotations
@@ -31,12 +36,22 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pycountry
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics.pairwise import linear_kernel
 
-from newsprov.annotate.detectors import claim_units, detector_of, flag_records, stop_words
+from newsprov.annotate.detectors import (
+    DETECTORS,
+    Parsed,
+    claim_units,
+    detector_of,
+    flag_records,
+    stop_words,
+)
+from newsprov.bench import event_rules
 from newsprov.bench.evaluation import (
     Release,
     evaluate,
@@ -44,6 +59,7 @@ from newsprov.bench.evaluation import (
     summary_rows,
     write_predictions,
 )
+from newsprov.bench.semantic import MODEL_NAME, cosine_similarities
 from newsprov.core import schema
 from newsprov.core.errors import InputError
 from newsprov.core.files import markdown_table, replace_section, write_atomic, write_json
@@ -104,20 +120,48 @@ def quality_flags(document: Document, release: Release) -> AnnotationFile:
 # ------------------------------------------------------------------ claim support
 
 
-def claim_support(document: Document, release: Release) -> AnnotationFile:
+@dataclass(frozen=True)
+class ClaimMatcher:
+    """How a claim baseline compares claims with source units, and its threshold."""
+
+    name: str  # the baseline's
+    measure: str  # the similarity, as the note of a prediction names it
+    threshold: float  # fixed before scoring
+    similarities: Callable[[list[str], list[str], str], np.ndarray]  # claims x units
+
+
+def tfidf_similarities(claims: list[str], units: list[str], language: str) -> np.ndarray:
+    """TF-IDF cosine, the vectoriser fitted on the units and claims of the pair, the
+    language's stop words removed."""
+    vectorizer = TfidfVectorizer(stop_words=_stop_words(language))
+    matrix = vectorizer.fit_transform(units + claims)
+    return linear_kernel(matrix[len(units):], matrix[:len(units)])  # rows are unit-norm
+
+
+def minilm_similarities(claims: list[str], units: list[str], language: str) -> np.ndarray:
+    return cosine_similarities(claims, units)
+
+
+TFIDF = ClaimMatcher("claim_tfidf", "TF-IDF cosine", SUPPORT_THRESHOLD, tfidf_similarities)
+# sentence-transformers' own default for "these sentences are similar"
+# (util.community_detection's threshold), taken as it is: nothing was tuned.
+MINILM = ClaimMatcher("claim_minilm", f"{MODEL_NAME} cosine", 0.75, minilm_similarities)
+
+
+def claim_support(matcher: ClaimMatcher, document: Document, release: Release
+                  ) -> AnnotationFile:
     data = empty_annotations(document)
     claims = release.gold[document.id]["claims"]  # the claim spans are the task's input
     if document.derived_from is None or not claims:
         return data
     source = release.documents[document.derived_from]
     units = claim_units(source.text, source.metadata["language"])
-    vectorizer = TfidfVectorizer(stop_words=_stop_words(document.metadata["language"]))
-    matrix = vectorizer.fit_transform([unit.text for unit in units] +
-                                      [claim["text"] for claim in claims])
-    similarity = linear_kernel(matrix[len(units):], matrix[:len(units)])  # rows are unit-norm
+    similarity = matcher.similarities([claim["text"] for claim in claims],
+                                      [unit.text for unit in units],
+                                      document.metadata["language"])
     for number, (claim, row) in enumerate(zip(claims, similarity, strict=True), 1):
         best = int(row.argmax())
-        supported = row[best] >= SUPPORT_THRESHOLD
+        supported = row[best] >= matcher.threshold
         data["claims"].append({
             "id": schema.record_id(document.id, "claims", number),
             "start": claim["start"], "end": claim["end"], "text": claim["text"],
@@ -126,8 +170,8 @@ def claim_support(document: Document, release: Release) -> AnnotationFile:
             "error_type": None if supported else "out_of_article",
             "source_doc_id": source.id,
             "evidence": [units[best]._asdict()] if supported else [],
-            "note": f"highest TF-IDF cosine with a source unit: {row[best]:.3f}",
-            "provenance": _provenance("claim_tfidf", release)})
+            "note": f"highest {matcher.measure} with a source unit: {row[best]:.3f}",
+            "provenance": _provenance(matcher.name, release)})
     return data
 
 
@@ -135,6 +179,69 @@ def _stop_words(language: str) -> list[str] | None:
     """The language's stop words as the vectoriser tokenises them (words of 2+ characters)."""
     words = sorted(word for word in stop_words(language) if re.fullmatch(r"\w\w+", word))
     return words or None
+
+
+# ------------------------------------------------------------------ authorship
+
+# Stock headings of generated template articles; filler phrases of generated prose.
+STOCK_HEADING = re.compile(
+    r"(?:introduction|background|overview|summary|(?:in )?conclusion|key \w.*|future \w.*|"
+    r"challenges\b.*|recommendations\b.*|looking ahead|the road ahead|implications\b.*)",
+    re.IGNORECASE)
+FILLER = re.compile(
+    r"\b(?:plays? an? (?:crucial|vital|key|pivotal|important) role|in today's|"
+    r"it is (?:important|worth noting|crucial|essential) to|pav(?:e|es|ing) the way|"
+    r"underscores? the importance|a testament to|far-reaching|ever-(?:evolving|changing)|"
+    r"navigat\w+ the complexities|in an increasingly|multifaceted|delv(?:e|es|ing))\b",
+    re.IGNORECASE)
+MIN_STOCK_HEADINGS = 2
+MIN_FILLER = 2
+MIN_INVENTED_SHARE = 0.5  # of a derived document's claim units unmatched in its source
+MACHINE_SIGNALS = 2  # signals needed to say machine
+
+
+def authorship_signals(document: Document, release: Release) -> dict[str, str]:
+    """The signals of a generated text that fire, each with its evidence: stock headings,
+    pipe tables, filler phrases, and for a derived document the share of its claim units
+    that the TF-IDF rule of ``claim_tfidf`` finds in no source unit."""
+    parsed = Parsed(document.text, document.metadata["language"])
+    headings = [line.content.text for line in parsed.lines
+                if line.kind == "heading" and STOCK_HEADING.fullmatch(line.content.text)]
+    tables = list(DETECTORS["pipe_tables"].find(parsed))
+    filler = FILLER.findall(document.text)
+    fired = {}
+    if len(headings) >= MIN_STOCK_HEADINGS:
+        fired["stock headings"] = f"{len(headings)} stock headings ({headings[0]!r} ...)"
+    if tables:
+        fired["pipe tables"] = f"{len(tables)} pipe table(s)"
+    if len(filler) >= MIN_FILLER:
+        fired["filler"] = f"{len(filler)} filler phrases ({filler[0]!r} ...)"
+    if document.derived_from is not None:
+        source = release.documents[document.derived_from]
+        units = [unit.text for unit in claim_units(document.text,
+                                                   document.metadata["language"])]
+        source_units = [unit.text for unit in claim_units(source.text,
+                                                          source.metadata["language"])]
+        if units and source_units:
+            best = TFIDF.similarities(units, source_units,
+                                      document.metadata["language"]).max(axis=1)
+            share = float((best < TFIDF.threshold).mean())
+            if share >= MIN_INVENTED_SHARE:
+                fired["invented content"] = (f"{share:.0%} of its claim units match no "
+                                             "source unit")
+    return fired
+
+
+def authorship(document: Document, release: Release) -> AnnotationFile:
+    data = empty_annotations(document)
+    fired = authorship_signals(document, release)
+    machine = len(fired) >= MACHINE_SIGNALS
+    data["authorship"] = {
+        "label": "machine" if machine else "human",
+        "evidence": (f"{len(fired)} of 4 signals of a generated text"
+                     + (": " + "; ".join(fired.values()) if fired else "")),
+        "provenance": _provenance("authorship_signals", release)}
+    return data
 
 
 # ------------------------------------------------------------------ entities
@@ -242,23 +349,51 @@ def entity_spans(text: str, language: str) -> Iterator[tuple[int, int, str]]:
     yield from sorted(taken)
 
 
+def _mentions(document: Document, release: Release, name: str) -> list[dict[str, Any]]:
+    return [{"id": schema.record_id(document.id, "mentions", number),
+             "start": start, "end": end, "text": document.text[start:end], "type": label,
+             "entity_id": "ent:" + re.sub(r"\W+", "-", document.text[start:end].lower()
+                                          ).strip("-"),
+             "provenance": _provenance(name, release)}
+            for number, (start, end, label) in enumerate(
+                entity_spans(document.text, document.metadata["language"]), start=1)]
+
+
 def entities(document: Document, release: Release) -> AnnotationFile:
     data = empty_annotations(document)
-    for number, (start, end, label) in enumerate(
-            entity_spans(document.text, document.metadata["language"]), start=1):
-        text = document.text[start:end]
-        data["mentions"].append({
-            "id": schema.record_id(document.id, "mentions", number),
-            "start": start, "end": end, "text": text,
-            "type": label, "entity_id": "ent:" + re.sub(r"\W+", "-", text.lower()).strip("-"),
-            "provenance": _provenance("entity_patterns", release)})
+    data["mentions"] = _mentions(document, release, "entity_patterns")
+    return data
+
+
+# ------------------------------------------------------------------ events
+
+
+def events(document: Document, release: Release) -> AnnotationFile:
+    """Triggers from the lexicon of ``event_rules``; arguments from the pattern mentions
+    (``entity_spans``) of the same sentence, which are written too."""
+    data = empty_annotations(document)
+    data["mentions"] = _mentions(document, release, "event_lexicon")
+    mentions = [event_rules.Mention(m["start"], m["end"], m["type"], m["id"])
+                for m in data["mentions"]]
+    parsed = Parsed(document.text, document.metadata["language"])
+    data["events"] = [{
+        "id": schema.record_id(document.id, "events", number), "type": trigger.type,
+        "trigger": {"start": trigger.start, "end": trigger.end,
+                    "text": document.text[trigger.start:trigger.end]},
+        "modality": trigger.modality, "contexts": [], "arguments": arguments,
+        "source_event_id": None, "provenance": _provenance("event_lexicon", release)}
+        for number, (trigger, arguments) in enumerate(event_rules.events(parsed, mentions),
+                                                      start=1)]
     return data
 
 
 BASELINES: dict[str, Baseline] = {baseline.name: baseline for baseline in (
     Baseline("quality_detectors", ("span_flags", "document_flags"), quality_flags),
-    Baseline("claim_tfidf", ("claim_support",), claim_support),
+    Baseline("claim_tfidf", ("claim_support",), functools.partial(claim_support, TFIDF)),
+    Baseline("claim_minilm", ("claim_support",), functools.partial(claim_support, MINILM)),
     Baseline("entity_patterns", ("entities",), entities),
+    Baseline("event_lexicon", ("events",), events),
+    Baseline("authorship_signals", ("authorship",), authorship),
 )}
 
 
