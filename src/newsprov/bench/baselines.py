@@ -53,17 +53,28 @@ from newsprov.annotate.detectors import (
 )
 from newsprov.bench import event_rules
 from newsprov.bench.evaluation import (
+    INTERVAL_HEADER,
+    TASK_NAMES,
     Release,
+    compare,
     evaluate,
+    interval_cell,
     read_release,
     summary_rows,
     write_predictions,
 )
+from newsprov.bench.resampling import figure
 from newsprov.bench.semantic import MODEL_NAME, cosine_similarities
 from newsprov.core import schema
 from newsprov.core.errors import InputError
-from newsprov.core.files import markdown_table, replace_section, write_atomic, write_json
-from newsprov.core.layout import BASELINES_DIR, DATA_DIR, README
+from newsprov.core.files import (
+    markdown_table,
+    replace_section,
+    section_body,
+    write_atomic,
+    write_json,
+)
+from newsprov.core.layout import BASELINES_DIR, BENCHMARK_DOC, DATA_DIR, LEADERBOARD, README
 from newsprov.core.schema import AnnotationFile
 from newsprov.store.annotations import empty_annotations
 from newsprov.store.corpus import Document
@@ -71,6 +82,7 @@ from newsprov.store.corpus import Document
 ANNOTATOR_PREFIX = "newsprov.baselines/"
 SUPPORT_THRESHOLD = 0.3
 README_SECTION = "baselines"
+METRICS_SECTION = "baseline-metrics"  # in docs/benchmark.md
 
 
 @dataclass(frozen=True)
@@ -399,42 +411,119 @@ BASELINES: dict[str, Baseline] = {baseline.name: baseline for baseline in (
 
 # ------------------------------------------------------------------ running and reporting
 
+# The figure each task's leaderboard ranks by, and how the table names it.
+HEADLINES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "entities": ("strict micro F1", ("micro", "strict", "f1")),
+    "events": ("trigger + type micro F1", ("triggers", "micro", "strict", "f1")),
+    "span_flags": ("strict micro F1", ("micro", "strict", "f1")),
+    "document_flags": ("micro F1", ("micro", "f1")),
+    "authorship": ("balanced accuracy", ("balanced_accuracy",)),
+    "claim_support": ("balanced accuracy", ("balanced_accuracy",)),
+}
+ALPHA = 0.05  # a difference from the best with p below this is marked significant
+
 
 def prediction_file(directory: Path, name: str) -> Path:
     return directory / f"{name}.jsonl"
 
 
-def baseline_section(root: Path, release: Release) -> str:
-    """The README table: every baseline's committed predictions scored on its tasks."""
+def metrics_file(directory: Path, name: str) -> Path:
+    return directory / f"{name}.metrics.json"
+
+
+def leaderboard(directory: Path, release: Release, scores: dict[str, dict[str, Any]]
+                ) -> dict[str, Any]:
+    """Per task, its baselines by their headline figure with its interval (from ``scores``:
+    each baseline's metrics), and each one's comparison with the best
+    (``evaluation.compare`` on that task)."""
+    tasks = {}
+    for task, (measure, path) in HEADLINES.items():
+        key = ".".join(path)
+        entries = []
+        for name in (name for name, baseline in BASELINES.items() if task in baseline.tasks):
+            metrics = scores[name]
+            entries.append({"baseline": name, "score": figure(metrics[task], path),
+                            "interval": metrics["intervals"][task]["figures"][key]})
+        entries.sort(key=lambda entry: -entry["score"])  # stable: ties keep BASELINES order
+        best = entries[0]["baseline"]
+        for entry in entries[1:]:
+            found = compare(prediction_file(directory, best),
+                            prediction_file(directory, entry["baseline"]), release,
+                            [task])["comparison"][task]["figures"][key]
+            entry["versus_best"] = {"difference": -found["difference"],
+                                    "interval": [-found["interval"][1], -found["interval"][0]],
+                                    "p": found["p"]}
+        units = scores[best]["intervals"][task]
+        tasks[task] = {"measure": measure, "figure": key, "unit": units["unit"],
+                       "units": units["units"], "baselines": entries}
+    return {"dataset_version": release.version, "split": release.split,
+            "documents": len(release.gold), "alpha": ALPHA, "tasks": tasks}
+
+
+def _versus_best(entry: dict[str, Any]) -> str:
+    found = entry.get("versus_best")
+    if found is None:
+        return "best"
+    verdict = "significant" if found["p"] < ALPHA else "not significant"
+    difference = found["difference"] + 0.0  # no -0.000
+    return f"{difference:+.3f}, p = {found['p']:.3f} ({verdict})"
+
+
+def leaderboard_section(board: dict[str, Any]) -> str:
+    """The README's leaderboard: each task's headline figure per baseline, its interval, and
+    its difference from the task's best with the approximate-randomisation p-value."""
+    rows = [(TASK_NAMES[task], found["measure"],
+             f"`{entry['baseline']}`", entry["score"], interval_cell(entry["interval"]),
+             f"{found['units']} {found['unit']}", _versus_best(entry))
+            for task, found in board["tasks"].items() for entry in found["baselines"]]
+    table = markdown_table(["task", "measure", "baseline", "score", "95% CI", "unit",
+                            "vs best"], rows, 3)
+    return (f"\nDataset version {board['dataset_version']}, split `{board['split']}`, "
+            f"{board['documents']} documents. Intervals: percentile bootstrap over the "
+            "unit shown (items stand in for documents, so they are too narrow); vs best: "
+            "approximate randomisation, significant at p < "
+            f"{board['alpha']}.\n\n{table}\n")
+
+
+def metrics_section(scores: dict[str, dict[str, Any]]) -> str:
+    """Every figure of each baseline's tasks, with its interval (docs/benchmark.md)."""
     rows = []
-    for baseline in BASELINES.values():
-        metrics = evaluate(prediction_file(root / BASELINES_DIR, baseline.name), release)
-        rows += [(f"`{baseline.name}`", *row) for row in summary_rows(metrics, baseline.tasks)]
-    table = markdown_table(["baseline", "task", "measure", "P", "R", "F1 / score"], rows, 3)
-    return (f"\nDataset version {release.version} (schema "
-            f"{release.manifest['schema_version']}), split `{release.split}`, "
-            f"{len(release.gold)} documents; scored by `newsprov evaluate` from "
-            f"`{BASELINES_DIR.as_posix()}/<baseline>.jsonl`. n/a: nothing to score.\n\n"
-            f"{table}\n")
+    for name, baseline in BASELINES.items():
+        rows += [(f"`{name}`", *row) for row in summary_rows(scores[name], baseline.tasks)]
+    return "\n" + markdown_table(["baseline", "task", "measure", "P", "R", "F1 / score",
+                                   INTERVAL_HEADER], rows, 3) + "\n"
+
+
+def _section_of(path: Path, name: str) -> None:
+    """Refuse a file without the generated section ``name``."""
+    try:
+        section_body(path.read_text(encoding="utf-8"), name)
+    except ValueError as error:
+        raise InputError(path, name, str(error), check="generated-section-missing") from None
+
+
+def _write_section(path: Path, name: str, body: str) -> None:
+    write_atomic(path, replace_section(path.read_text(encoding="utf-8"), name, body))
 
 
 def run_baselines(root: Path, split: str) -> dict[str, Path]:
     """Write and score every baseline's predictions on the release in ``root/data``;
-    regenerate the README table."""
+    write the leaderboard and regenerate the README's and the benchmark doc's tables."""
     release = read_release(root / DATA_DIR, split)
-    written = {}
+    sections = {root / README: README_SECTION, root / BENCHMARK_DOC: METRICS_SECTION}
+    for path, name in sections.items():  # before hours of work, not after
+        _section_of(path, name)
+    directory = root / BASELINES_DIR
+    written, scores = {}, {}
     for name, baseline in BASELINES.items():
-        path = prediction_file(root / BASELINES_DIR, name)
+        path = prediction_file(directory, name)
         write_predictions(path, baseline.predictions(release))
-        write_json(path.with_suffix(".metrics.json"), evaluate(path, release))
+        scores[name] = evaluate(path, release)
+        write_json(metrics_file(directory, name), scores[name])
         written[name] = path
-    readme = root / README
-    text = readme.read_text(encoding="utf-8")
-    try:
-        text = replace_section(text, README_SECTION,
-                               baseline_section(root, release))
-    except ValueError as error:
-        raise InputError(readme, README_SECTION, str(error),
-                         check="generated-section-missing") from None
-    write_atomic(readme, text)
+    board = leaderboard(directory, release, scores)
+    write_json(root / LEADERBOARD, board)
+    # Tables from the figures as computed: the JSON files round them to DIGITS decimals.
+    _write_section(root / README, README_SECTION, leaderboard_section(board))
+    _write_section(root / BENCHMARK_DOC, METRICS_SECTION, metrics_section(scores))
     return written

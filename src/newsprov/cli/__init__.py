@@ -60,7 +60,7 @@ COMMANDS: dict[str, Command] = {
                        "intervals, p-values.", ("bench",)),
     "baselines": Command("baselines", "baselines_command",
                          "Write and score every baseline's predictions; update the README "
-                         "table.", ("ingest", "bench")),
+                         "table.", ("ingest", "bench", "models")),
     "agreement": Command("annotate", "agreement_command",
                          "Agreement of two annotation passes: span F1, kappa and alpha, as "
                          "JSON.", ("ingest", "bench")),

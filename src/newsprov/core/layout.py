@@ -33,6 +33,7 @@ CHANGELOG = Path("CHANGELOG.md")
 DATA_DIR = Path("data")
 MANIFEST = "manifest.json"  # in the export folder
 BASELINES_DIR = Path("baselines")
+LEADERBOARD = BASELINES_DIR / "leaderboard.json"
 
 # Reports: build artefacts beside the export folder, not committed.
 REPORTS_DIR = Path("reports")
@@ -44,6 +45,7 @@ README = Path("README.md")
 DATASHEET = Path("DATASHEET.md")
 CROISSANT = Path("croissant.json")
 QUALITY_CHECKS = Path("docs/quality-checks.md")
+BENCHMARK_DOC = Path("docs/benchmark.md")
 
 # The Label Studio server for annotators (scripts/labelstudio_server.sh).
 LABELSTUDIO_DATA_DIR = REPO / ".labelstudio"
