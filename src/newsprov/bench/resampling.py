@@ -67,7 +67,7 @@ CONFIDENCE = 0.95
 MIN_DOCUMENTS = 30  # fewer documents than this: items are drawn, not documents
 TOLERANCE = 1e-12  # differences closer than this count as equal
 
-Path = tuple[str, ...]  # where a figure is in a task's metrics
+FigurePath = tuple[str, ...]  # where a figure is in a task's metrics
 Metrics = Callable[[np.ndarray, np.ndarray], dict[str, Any]]
 
 
@@ -306,7 +306,7 @@ def resampling_units(sample: TaskSample, documents: int) -> Units:
                  "too narrow")
 
 
-def figure(metrics: Mapping[str, Any], path: Path) -> float:
+def figure(metrics: Mapping[str, Any], path: FigurePath) -> float:
     """The figure at ``path``; NaN where it is undefined or absent."""
     value: Any = metrics
     for key in path:
@@ -317,7 +317,7 @@ def figure(metrics: Mapping[str, Any], path: Path) -> float:
 
 
 def _figures(sample: TaskSample, data: np.ndarray, items: np.ndarray,
-             paths: Sequence[Path]) -> np.ndarray:
+             paths: Sequence[FigurePath]) -> np.ndarray:
     metrics = sample.metrics(data, items)
     return np.array([figure(metrics, path) for path in paths])
 
@@ -335,7 +335,7 @@ def _percentiles(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray
     return low, high, undefined
 
 
-def _bootstrap(units: Units, paths: Sequence[Path],
+def _bootstrap(units: Units, paths: Sequence[FigurePath],
                score: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
     """``score(items)`` of every draw, one row per draw."""
     draws = np.random.default_rng(SEED).integers(0, units.count, (RESAMPLES, units.count))
@@ -347,7 +347,7 @@ def _interval(low: float, high: float) -> list[float] | None:
     return None if np.isnan(low) else [float(low), float(high)]
 
 
-def intervals(sample: TaskSample, documents: int, paths: Sequence[Path]) -> dict[str, Any]:
+def intervals(sample: TaskSample, documents: int, paths: Sequence[FigurePath]) -> dict[str, Any]:
     """The bootstrap interval of each figure at ``paths`` for the sample's first system."""
     units = resampling_units(sample, documents)
     result = units.describe()
@@ -364,7 +364,7 @@ def intervals(sample: TaskSample, documents: int, paths: Sequence[Path]) -> dict
     return result
 
 
-def comparison(sample: TaskSample, documents: int, paths: Sequence[Path]) -> dict[str, Any]:
+def comparison(sample: TaskSample, documents: int, paths: Sequence[FigurePath]) -> dict[str, Any]:
     """Systems A and B (the sample's two) per figure: both scores, the difference A - B, its
     paired-bootstrap interval and the approximate-randomisation p-value."""
     a, b = sample.systems
@@ -392,7 +392,7 @@ def _value(number: float) -> float | None:
     return None if np.isnan(number) else float(number)
 
 
-def _randomisation(sample: TaskSample, units: Units, paths: Sequence[Path],
+def _randomisation(sample: TaskSample, units: Units, paths: Sequence[FigurePath],
                    observed: np.ndarray) -> np.ndarray:
     a, b = sample.systems
     everything = np.arange(len(sample.documents))
