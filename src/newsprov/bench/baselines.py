@@ -9,19 +9,24 @@ baseline table. The output is deterministic: the provenance date is the release 
 - ``quality_detectors``: the rule-based detectors of ``newsprov.annotate.detectors`` (the same code
   as the pre-annotation and the completeness tests) as span flags; a document flag when a
   detector implying it fires (``DOCUMENT_FLAG_RULES``).
-- ``claim_tfidf``: the claims are given (the gold claim spans: the task is labelling them).
-  Each claim is compared with every claim unit of the source (sentences, list items, table
-  rows: ``detectors.claim_units``) by TF-IDF cosine, the vectoriser fitted on the source
-  units and the claims of the pair, the language's stop words (jusText's lists) removed. At
-  or above ``SUPPORT_THRESHOLD`` the claim is ``supported`` with the best source unit as
-  evidence, else ``unsupported``. The threshold was fixed before scoring, not tuned: the
-  corpus has no training or validation split yet. The baseline never says
-  ``contradicted``; the required severity and error type of an unsupported claim are fixed
-  (``evident``, ``out_of_article``) and not scored.
+- ``claim_tfidf`` and ``claim_minilm``: the claims are given (the gold claim spans: the task is
+  labelling them). Each claim is compared with every claim unit of the source (sentences,
+  list items, table rows: ``detectors.claim_units``), by TF-IDF cosine (the vectoriser
+  fitted on the source units and the claims of the pair, the language's stop words removed)
+  or by the cosine of all-MiniLM-L6-v2 sentence embeddings (``semantic``). At or above the
+  matcher's threshold the claim is ``supported`` with the best source unit as evidence, else
+  ``unsupported``; never ``contradicted``. The required severity and error type of an
+  unsupported claim are fixed (``evident``, ``out_of_article``) and not scored.
 - ``entity_patterns``: no officially distributed NER model installs from PyPI (spaCy's
   pipelines are released outside PyPI; flair, GLiNER and stanza download weights at run
   time), so entities come from patterns: dates, percentages, money, ordinals and cardinals
   by regular expressions, then runs of capitalised words typed by ``name_type``.
+- ``event_lexicon``: triggers, modality and arguments by the rules of ``event_rules``.
+- ``authorship_signals``: ``machine`` when at least two of four signals of a generated text
+  fire (stock headings, pipe tables, filler phrases, claim units without a source match).
+
+Every rule and threshold was fixed before the baseline was first scored, not tuned: the
+corpus has no training or validation split. docs/benchmark.md describes each.
 """
 
 from __future__ import annotations
@@ -31,23 +36,45 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pycountry
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics.pairwise import linear_kernel
 
-from newsprov.annotate.detectors import claim_units, detector_of, flag_records, stop_words
+from newsprov.annotate.detectors import (
+    DETECTORS,
+    Parsed,
+    claim_units,
+    detector_of,
+    flag_records,
+    stop_words,
+)
+from newsprov.bench import event_rules
 from newsprov.bench.evaluation import (
+    INTERVAL_HEADER,
+    TASK_NAMES,
     Release,
+    compare,
     evaluate,
+    interval_cell,
     read_release,
     summary_rows,
     write_predictions,
 )
+from newsprov.bench.resampling import figure
+from newsprov.bench.semantic import MODEL_NAME, cosine_similarities
 from newsprov.core import schema
 from newsprov.core.errors import InputError
-from newsprov.core.files import markdown_table, replace_section, write_atomic, write_json
-from newsprov.core.layout import BASELINES_DIR, DATA_DIR, README
+from newsprov.core.files import (
+    markdown_table,
+    replace_section,
+    section_body,
+    write_atomic,
+    write_json,
+)
+from newsprov.core.layout import BASELINES_DIR, BENCHMARK_DOC, DATA_DIR, LEADERBOARD, README
 from newsprov.core.schema import AnnotationFile
 from newsprov.store.annotations import empty_annotations
 from newsprov.store.corpus import Document
@@ -55,6 +82,7 @@ from newsprov.store.corpus import Document
 ANNOTATOR_PREFIX = "newsprov.baselines/"
 SUPPORT_THRESHOLD = 0.3
 README_SECTION = "baselines"
+METRICS_SECTION = "baseline-metrics"  # in docs/benchmark.md
 
 
 @dataclass(frozen=True)
@@ -104,20 +132,48 @@ def quality_flags(document: Document, release: Release) -> AnnotationFile:
 # ------------------------------------------------------------------ claim support
 
 
-def claim_support(document: Document, release: Release) -> AnnotationFile:
+@dataclass(frozen=True)
+class ClaimMatcher:
+    """How a claim baseline compares claims with source units, and its threshold."""
+
+    name: str  # the baseline's
+    measure: str  # the similarity, as the note of a prediction names it
+    threshold: float  # fixed before scoring
+    similarities: Callable[[list[str], list[str], str], np.ndarray]  # claims x units
+
+
+def tfidf_similarities(claims: list[str], units: list[str], language: str) -> np.ndarray:
+    """TF-IDF cosine, the vectoriser fitted on the units and claims of the pair, the
+    language's stop words removed."""
+    vectorizer = TfidfVectorizer(stop_words=_stop_words(language))
+    matrix = vectorizer.fit_transform(units + claims)
+    return linear_kernel(matrix[len(units):], matrix[:len(units)])  # rows are unit-norm
+
+
+def minilm_similarities(claims: list[str], units: list[str], language: str) -> np.ndarray:
+    return cosine_similarities(claims, units)
+
+
+TFIDF = ClaimMatcher("claim_tfidf", "TF-IDF cosine", SUPPORT_THRESHOLD, tfidf_similarities)
+# sentence-transformers' own default for "these sentences are similar"
+# (util.community_detection's threshold), taken as it is: nothing was tuned.
+MINILM = ClaimMatcher("claim_minilm", f"{MODEL_NAME} cosine", 0.75, minilm_similarities)
+
+
+def claim_support(matcher: ClaimMatcher, document: Document, release: Release
+                  ) -> AnnotationFile:
     data = empty_annotations(document)
     claims = release.gold[document.id]["claims"]  # the claim spans are the task's input
     if document.derived_from is None or not claims:
         return data
     source = release.documents[document.derived_from]
     units = claim_units(source.text, source.metadata["language"])
-    vectorizer = TfidfVectorizer(stop_words=_stop_words(document.metadata["language"]))
-    matrix = vectorizer.fit_transform([unit.text for unit in units] +
-                                      [claim["text"] for claim in claims])
-    similarity = linear_kernel(matrix[len(units):], matrix[:len(units)])  # rows are unit-norm
+    similarity = matcher.similarities([claim["text"] for claim in claims],
+                                      [unit.text for unit in units],
+                                      document.metadata["language"])
     for number, (claim, row) in enumerate(zip(claims, similarity, strict=True), 1):
         best = int(row.argmax())
-        supported = row[best] >= SUPPORT_THRESHOLD
+        supported = row[best] >= matcher.threshold
         data["claims"].append({
             "id": schema.record_id(document.id, "claims", number),
             "start": claim["start"], "end": claim["end"], "text": claim["text"],
@@ -126,8 +182,8 @@ def claim_support(document: Document, release: Release) -> AnnotationFile:
             "error_type": None if supported else "out_of_article",
             "source_doc_id": source.id,
             "evidence": [units[best]._asdict()] if supported else [],
-            "note": f"highest TF-IDF cosine with a source unit: {row[best]:.3f}",
-            "provenance": _provenance("claim_tfidf", release)})
+            "note": f"highest {matcher.measure} with a source unit: {row[best]:.3f}",
+            "provenance": _provenance(matcher.name, release)})
     return data
 
 
@@ -135,6 +191,69 @@ def _stop_words(language: str) -> list[str] | None:
     """The language's stop words as the vectoriser tokenises them (words of 2+ characters)."""
     words = sorted(word for word in stop_words(language) if re.fullmatch(r"\w\w+", word))
     return words or None
+
+
+# ------------------------------------------------------------------ authorship
+
+# Stock headings of generated template articles; filler phrases of generated prose.
+STOCK_HEADING = re.compile(
+    r"(?:introduction|background|overview|summary|(?:in )?conclusion|key \w.*|future \w.*|"
+    r"challenges\b.*|recommendations\b.*|looking ahead|the road ahead|implications\b.*)",
+    re.IGNORECASE)
+FILLER = re.compile(
+    r"\b(?:plays? an? (?:crucial|vital|key|pivotal|important) role|in today's|"
+    r"it is (?:important|worth noting|crucial|essential) to|pav(?:e|es|ing) the way|"
+    r"underscores? the importance|a testament to|far-reaching|ever-(?:evolving|changing)|"
+    r"navigat\w+ the complexities|in an increasingly|multifaceted|delv(?:e|es|ing))\b",
+    re.IGNORECASE)
+MIN_STOCK_HEADINGS = 2
+MIN_FILLER = 2
+MIN_INVENTED_SHARE = 0.5  # of a derived document's claim units unmatched in its source
+MACHINE_SIGNALS = 2  # signals needed to say machine
+
+
+def authorship_signals(document: Document, release: Release) -> dict[str, str]:
+    """The signals of a generated text that fire, each with its evidence: stock headings,
+    pipe tables, filler phrases, and for a derived document the share of its claim units
+    that the TF-IDF rule of ``claim_tfidf`` finds in no source unit."""
+    parsed = Parsed(document.text, document.metadata["language"])
+    headings = [line.content.text for line in parsed.lines
+                if line.kind == "heading" and STOCK_HEADING.fullmatch(line.content.text)]
+    tables = list(DETECTORS["pipe_tables"].find(parsed))
+    filler = FILLER.findall(document.text)
+    fired = {}
+    if len(headings) >= MIN_STOCK_HEADINGS:
+        fired["stock headings"] = f"{len(headings)} stock headings ({headings[0]!r} ...)"
+    if tables:
+        fired["pipe tables"] = f"{len(tables)} pipe table(s)"
+    if len(filler) >= MIN_FILLER:
+        fired["filler"] = f"{len(filler)} filler phrases ({filler[0]!r} ...)"
+    if document.derived_from is not None:
+        source = release.documents[document.derived_from]
+        units = [unit.text for unit in claim_units(document.text,
+                                                   document.metadata["language"])]
+        source_units = [unit.text for unit in claim_units(source.text,
+                                                          source.metadata["language"])]
+        if units and source_units:
+            best = TFIDF.similarities(units, source_units,
+                                      document.metadata["language"]).max(axis=1)
+            share = float((best < TFIDF.threshold).mean())
+            if share >= MIN_INVENTED_SHARE:
+                fired["invented content"] = (f"{share:.0%} of its claim units match no "
+                                             "source unit")
+    return fired
+
+
+def authorship(document: Document, release: Release) -> AnnotationFile:
+    data = empty_annotations(document)
+    fired = authorship_signals(document, release)
+    machine = len(fired) >= MACHINE_SIGNALS
+    data["authorship"] = {
+        "label": "machine" if machine else "human",
+        "evidence": (f"{len(fired)} of 4 signals of a generated text"
+                     + (": " + "; ".join(fired.values()) if fired else "")),
+        "provenance": _provenance("authorship_signals", release)}
+    return data
 
 
 # ------------------------------------------------------------------ entities
@@ -242,64 +361,169 @@ def entity_spans(text: str, language: str) -> Iterator[tuple[int, int, str]]:
     yield from sorted(taken)
 
 
+def _mentions(document: Document, release: Release, name: str) -> list[dict[str, Any]]:
+    return [{"id": schema.record_id(document.id, "mentions", number),
+             "start": start, "end": end, "text": document.text[start:end], "type": label,
+             "entity_id": "ent:" + re.sub(r"\W+", "-", document.text[start:end].lower()
+                                          ).strip("-"),
+             "provenance": _provenance(name, release)}
+            for number, (start, end, label) in enumerate(
+                entity_spans(document.text, document.metadata["language"]), start=1)]
+
+
 def entities(document: Document, release: Release) -> AnnotationFile:
     data = empty_annotations(document)
-    for number, (start, end, label) in enumerate(
-            entity_spans(document.text, document.metadata["language"]), start=1):
-        text = document.text[start:end]
-        data["mentions"].append({
-            "id": schema.record_id(document.id, "mentions", number),
-            "start": start, "end": end, "text": text,
-            "type": label, "entity_id": "ent:" + re.sub(r"\W+", "-", text.lower()).strip("-"),
-            "provenance": _provenance("entity_patterns", release)})
+    data["mentions"] = _mentions(document, release, "entity_patterns")
+    return data
+
+
+# ------------------------------------------------------------------ events
+
+
+def events(document: Document, release: Release) -> AnnotationFile:
+    """Triggers from the lexicon of ``event_rules``; arguments from the pattern mentions
+    (``entity_spans``) of the same sentence, which are written too."""
+    data = empty_annotations(document)
+    data["mentions"] = _mentions(document, release, "event_lexicon")
+    mentions = [event_rules.Mention(m["start"], m["end"], m["type"], m["id"])
+                for m in data["mentions"]]
+    parsed = Parsed(document.text, document.metadata["language"])
+    data["events"] = [{
+        "id": schema.record_id(document.id, "events", number), "type": trigger.type,
+        "trigger": {"start": trigger.start, "end": trigger.end,
+                    "text": document.text[trigger.start:trigger.end]},
+        "modality": trigger.modality, "contexts": [], "arguments": arguments,
+        "source_event_id": None, "provenance": _provenance("event_lexicon", release)}
+        for number, (trigger, arguments) in enumerate(event_rules.events(parsed, mentions),
+                                                      start=1)]
     return data
 
 
 BASELINES: dict[str, Baseline] = {baseline.name: baseline for baseline in (
     Baseline("quality_detectors", ("span_flags", "document_flags"), quality_flags),
-    Baseline("claim_tfidf", ("claim_support",), claim_support),
+    Baseline("claim_tfidf", ("claim_support",), functools.partial(claim_support, TFIDF)),
+    Baseline("claim_minilm", ("claim_support",), functools.partial(claim_support, MINILM)),
     Baseline("entity_patterns", ("entities",), entities),
+    Baseline("event_lexicon", ("events",), events),
+    Baseline("authorship_signals", ("authorship",), authorship),
 )}
 
 
 # ------------------------------------------------------------------ running and reporting
+
+# The figure each task's leaderboard ranks by, and how the table names it.
+HEADLINES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "entities": ("strict micro F1", ("micro", "strict", "f1")),
+    "events": ("trigger + type micro F1", ("triggers", "micro", "strict", "f1")),
+    "span_flags": ("strict micro F1", ("micro", "strict", "f1")),
+    "document_flags": ("micro F1", ("micro", "f1")),
+    "authorship": ("balanced accuracy", ("balanced_accuracy",)),
+    "claim_support": ("balanced accuracy", ("balanced_accuracy",)),
+}
+ALPHA = 0.05  # a difference from the best with p below this is marked significant
 
 
 def prediction_file(directory: Path, name: str) -> Path:
     return directory / f"{name}.jsonl"
 
 
-def baseline_section(root: Path, release: Release) -> str:
-    """The README table: every baseline's committed predictions scored on its tasks."""
+def metrics_file(directory: Path, name: str) -> Path:
+    return directory / f"{name}.metrics.json"
+
+
+def leaderboard(directory: Path, release: Release, scores: dict[str, dict[str, Any]]
+                ) -> dict[str, Any]:
+    """Per task, its baselines by their headline figure with its interval (from ``scores``:
+    each baseline's metrics), and each one's comparison with the best
+    (``evaluation.compare`` on that task)."""
+    tasks = {}
+    for task, (measure, path) in HEADLINES.items():
+        key = ".".join(path)
+        entries = []
+        for name in (name for name, baseline in BASELINES.items() if task in baseline.tasks):
+            metrics = scores[name]
+            entries.append({"baseline": name, "score": figure(metrics[task], path),
+                            "interval": metrics["intervals"][task]["figures"][key]})
+        entries.sort(key=lambda entry: -entry["score"])  # stable: ties keep BASELINES order
+        best = entries[0]["baseline"]
+        for entry in entries[1:]:
+            found = compare(prediction_file(directory, best),
+                            prediction_file(directory, entry["baseline"]), release,
+                            [task])["comparison"][task]["figures"][key]
+            entry["versus_best"] = {"difference": -found["difference"],
+                                    "interval": [-found["interval"][1], -found["interval"][0]],
+                                    "p": found["p"]}
+        units = scores[best]["intervals"][task]
+        tasks[task] = {"measure": measure, "figure": key, "unit": units["unit"],
+                       "units": units["units"], "baselines": entries}
+    return {"dataset_version": release.version, "split": release.split,
+            "documents": len(release.gold), "alpha": ALPHA, "tasks": tasks}
+
+
+def _versus_best(entry: dict[str, Any]) -> str:
+    found = entry.get("versus_best")
+    if found is None:
+        return "best"
+    verdict = "significant" if found["p"] < ALPHA else "not significant"
+    difference = found["difference"] + 0.0  # no -0.000
+    return f"{difference:+.3f}, p = {found['p']:.3f} ({verdict})"
+
+
+def leaderboard_section(board: dict[str, Any]) -> str:
+    """The README's leaderboard: each task's headline figure per baseline, its interval, and
+    its difference from the task's best with the approximate-randomisation p-value."""
+    rows = [(TASK_NAMES[task], found["measure"],
+             f"`{entry['baseline']}`", entry["score"], interval_cell(entry["interval"]),
+             f"{found['units']} {found['unit']}", _versus_best(entry))
+            for task, found in board["tasks"].items() for entry in found["baselines"]]
+    table = markdown_table(["task", "measure", "baseline", "score", "95% CI", "unit",
+                            "vs best"], rows, 3)
+    return (f"\nDataset version {board['dataset_version']}, split `{board['split']}`, "
+            f"{board['documents']} documents. Intervals: percentile bootstrap over the "
+            "unit shown (items stand in for documents, so they are too narrow); vs best: "
+            "approximate randomisation, significant at p < "
+            f"{board['alpha']}.\n\n{table}\n")
+
+
+def metrics_section(scores: dict[str, dict[str, Any]]) -> str:
+    """Every figure of each baseline's tasks, with its interval (docs/benchmark.md)."""
     rows = []
-    for baseline in BASELINES.values():
-        metrics = evaluate(prediction_file(root / BASELINES_DIR, baseline.name), release)
-        rows += [(f"`{baseline.name}`", *row) for row in summary_rows(metrics, baseline.tasks)]
-    table = markdown_table(["baseline", "task", "measure", "P", "R", "F1 / score"], rows, 3)
-    return (f"\nDataset version {release.version} (schema "
-            f"{release.manifest['schema_version']}), split `{release.split}`, "
-            f"{len(release.gold)} documents; scored by `newsprov evaluate` from "
-            f"`{BASELINES_DIR.as_posix()}/<baseline>.jsonl`. n/a: nothing to score.\n\n"
-            f"{table}\n")
+    for name, baseline in BASELINES.items():
+        rows += [(f"`{name}`", *row) for row in summary_rows(scores[name], baseline.tasks)]
+    return "\n" + markdown_table(["baseline", "task", "measure", "P", "R", "F1 / score",
+                                   INTERVAL_HEADER], rows, 3) + "\n"
+
+
+def _section_of(path: Path, name: str) -> None:
+    """Refuse a file without the generated section ``name``."""
+    try:
+        section_body(path.read_text(encoding="utf-8"), name)
+    except ValueError as error:
+        raise InputError(path, name, str(error), check="generated-section-missing") from None
+
+
+def _write_section(path: Path, name: str, body: str) -> None:
+    write_atomic(path, replace_section(path.read_text(encoding="utf-8"), name, body))
 
 
 def run_baselines(root: Path, split: str) -> dict[str, Path]:
     """Write and score every baseline's predictions on the release in ``root/data``;
-    regenerate the README table."""
+    write the leaderboard and regenerate the README's and the benchmark doc's tables."""
     release = read_release(root / DATA_DIR, split)
-    written = {}
+    sections = {root / README: README_SECTION, root / BENCHMARK_DOC: METRICS_SECTION}
+    for path, name in sections.items():  # before hours of work, not after
+        _section_of(path, name)
+    directory = root / BASELINES_DIR
+    written, scores = {}, {}
     for name, baseline in BASELINES.items():
-        path = prediction_file(root / BASELINES_DIR, name)
+        path = prediction_file(directory, name)
         write_predictions(path, baseline.predictions(release))
-        write_json(path.with_suffix(".metrics.json"), evaluate(path, release))
+        scores[name] = evaluate(path, release)
+        write_json(metrics_file(directory, name), scores[name])
         written[name] = path
-    readme = root / README
-    text = readme.read_text(encoding="utf-8")
-    try:
-        text = replace_section(text, README_SECTION,
-                               baseline_section(root, release))
-    except ValueError as error:
-        raise InputError(readme, README_SECTION, str(error),
-                         check="generated-section-missing") from None
-    write_atomic(readme, text)
+    board = leaderboard(directory, release, scores)
+    write_json(root / LEADERBOARD, board)
+    # Tables from the figures as computed: the JSON files round them to DIGITS decimals.
+    _write_section(root / README, README_SECTION, leaderboard_section(board))
+    _write_section(root / BENCHMARK_DOC, METRICS_SECTION, metrics_section(scores))
     return written

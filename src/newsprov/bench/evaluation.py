@@ -29,6 +29,10 @@ predicted claim with the same span, each document with a gold authorship to the 
 one; a missing prediction is wrong. A figure is ``null`` when there is nothing to score (no
 gold and no predicted items); otherwise 0/0 is 0 (nervaluate's and scikit-learn's
 ``zero_division=0``).
+
+**Uncertainty.** ``evaluate`` adds a bootstrap confidence interval for every figure of its
+table, and ``compare`` scores two systems on the same units with a paired bootstrap and
+approximate randomisation: ``newsprov.bench.resampling`` says how.
 """
 
 from __future__ import annotations
@@ -41,19 +45,19 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
+from newsprov.bench.resampling import (
+    CONFIDENCE,
+    RESAMPLES,
+    SEED,
+    comparison,
+    intervals,
+    task_samples,
+)
 from newsprov.core import schema
 from newsprov.core.errors import InputError
 from newsprov.core.files import file_sha256, markdown_table, write_atomic
 from newsprov.core.layout import MANIFEST
-from newsprov.core.metrics import (
-    MODES,
-    authorship_label,
-    by_document,
-    classification_scores,
-    event_scores,
-    multilabel_scores,
-    span_scores,
-)
+from newsprov.core.metrics import MODES
 from newsprov.core.schema import AnnotationFile
 from newsprov.store.annotations import (
     check_annotation_file,
@@ -231,40 +235,28 @@ def write_predictions(path: Path, annotations: Mapping[str, AnnotationFile]) -> 
 
 # ------------------------------------------------------------------ the tasks
 
+TASKS = ("entities", "events", "span_flags", "document_flags", "authorship", "claim_support")
+
 
 def score(gold: Mapping[str, AnnotationFile],
           predicted: Mapping[str, AnnotationFile]) -> dict[str, Any]:
-    """Every task's metrics over the documents of ``gold``."""
-    documents = sorted(gold)
-    claims = [(claim, predicted.get(doc)) for doc in documents for claim in gold[doc]["claims"]]
-    judged = [doc for doc in documents if gold[doc]["authorship"] is not None]
-    return {
-        "entities": span_scores(by_document(gold, "mentions", documents),
-                                by_document(predicted, "mentions", documents), "type",
-                                schema.ENTITY_TYPE.names),
-        "events": event_scores(gold, predicted, documents),
-        "span_flags": span_scores(by_document(gold, "span_flags", documents),
-                                  by_document(predicted, "span_flags", documents), "label",
-                                  schema.SPAN_FLAG.names),
-        "document_flags": multilabel_scores(
-            *([{flag["label"] for flag in flags}
-               for flags in by_document(side, "document_flags", documents).values()]
-              for side in (gold, predicted)), schema.DOCUMENT_FLAG.names),
-        "authorship": classification_scores(
-            [gold[doc]["authorship"]["label"] for doc in judged],
-            [authorship_label(predicted.get(doc)) for doc in judged], schema.AUTHORSHIP.names),
-        "claim_support": classification_scores(
-            [claim["support"] for claim, _ in claims],
-            [_support_of(claim, data) for claim, data in claims], schema.CLAIM_SUPPORT.names),
-    }
+    """Every task's metrics over the documents of ``gold``: each task's items
+    (``resampling.task_samples``) scored once each."""
+    return {task: sample.score() for task, sample in task_samples(gold, [predicted],
+                                                                  TASKS).items()}
 
 
-def _support_of(claim: Mapping[str, Any], data: AnnotationFile | None) -> str | None:
-    """The support the predictions give the gold claim's span, if any."""
-    for predicted in data["claims"] if data else ():
-        if (predicted["start"], predicted["end"]) == (claim["start"], claim["end"]):
-            return predicted["support"]
-    return None
+def _prediction_file(path: Path) -> dict[str, Any]:
+    return {"file": path.name, "sha256": file_sha256(path) if path.is_file() else None}
+
+
+def _header(release: Release) -> dict[str, Any]:
+    return {"dataset_version": release.version,
+            "schema_version": release.manifest["schema_version"], "split": release.split}
+
+
+def _method(test: str) -> dict[str, Any]:
+    return {"method": test, "confidence": CONFIDENCE, "resamples": RESAMPLES, "seed": SEED}
 
 
 def completely_annotated(release: Release) -> dict[str, AnnotationFile]:
@@ -276,70 +268,156 @@ def completely_annotated(release: Release) -> dict[str, AnnotationFile]:
 
 
 def evaluate(predictions: Path, release: Release) -> dict[str, Any]:
-    """Score a prediction file against the release's gold: the metrics JSON."""
+    """Score a prediction file against the release's gold: the metrics JSON, with the
+    bootstrap interval of every figure of its table."""
     predicted = read_predictions(predictions, release.documents)
     gold = completely_annotated(release)
-    return {"dataset_version": release.version,
-            "schema_version": release.manifest["schema_version"], "split": release.split,
-            "predictions": {"file": predictions.name,
-                            "sha256": file_sha256(predictions) if predictions.is_file()
-                            else None},
-            "documents": len(gold),
-            "documents_not_annotated": len(release.gold) - len(gold),
-            **score(gold, predicted)}
+    samples = task_samples(gold, [predicted], TASKS)
+    metrics = {task: sample.score() for task, sample in samples.items()}
+    return {**_header(release), "predictions": _prediction_file(predictions),
+            "documents": len(gold), "documents_not_annotated": len(release.gold) - len(gold),
+            **metrics,
+            "intervals": {**_method("percentile bootstrap"), **{
+                task: intervals(sample, len(gold), figure_paths(task, metrics[task]))
+                for task, sample in samples.items()}}}
+
+
+def compare(first: Path, second: Path, release: Release,
+            tasks: Sequence[str] = TASKS) -> dict[str, Any]:
+    """Two prediction files scored on the same units: per figure of the tasks' tables, both
+    scores, the difference A - B with its paired-bootstrap interval, and the
+    approximate-randomisation p-value."""
+    systems = [read_predictions(path, release.documents) for path in (first, second)]
+    gold = completely_annotated(release)
+    compared = {}
+    for task, sample in task_samples(gold, systems, tasks).items():
+        scores = [sample.score(system) for system in (0, 1)]
+        specs = list(dict.fromkeys(spec for metrics in scores
+                                   for spec in TASK_ROWS[task](metrics)))
+        paths = list(dict.fromkeys(path for metrics in scores
+                                   for path in figure_paths(task, metrics)))
+        compared[task] = {**comparison(sample, len(gold), paths),
+                          "rows": [[name, measure, ".".join(headline(path, *scores))]
+                                   for name, measure, path in specs]}
+    return {**_header(release), "a": _prediction_file(first), "b": _prediction_file(second),
+            "documents": len(gold), "documents_not_annotated": len(release.gold) - len(gold),
+            "comparison": {**_method("paired bootstrap; approximate randomisation"),
+                           **compared}}
 
 
 # ------------------------------------------------------------------ tables
 
-# task, measure, P, R, F1 or score; None is an undefined figure, "" a figure that does not apply
-Row = tuple[str, str, float | str | None, float | str | None, float | None]
+# A row of a table: task, measure, and where its figures are in the task's metrics (a dict
+# of precision, recall and f1, or one score).
+RowSpec = tuple[str, str, tuple[str, ...]]
+PRF = ("precision", "recall", "f1")
 
 
-def _prf(task: str, measure: str, figures: Mapping[str, Any]) -> Row:
-    return task, measure, figures["precision"], figures["recall"], figures["f1"]
+def _span_rows(task: str) -> list[RowSpec]:
+    return [*((task, f"{mode} micro", ("micro", mode)) for mode in MODES),
+            *((task, f"{mode} macro", ("macro", mode)) for mode in ("strict", "partial"))]
 
 
-def _span_rows(task: str, scores: Mapping[str, Any]) -> list[Row]:
-    return [*(_prf(task, f"{mode} micro", scores["micro"][mode]) for mode in MODES),
-            *(_prf(task, f"{mode} macro", scores["macro"][mode]) for mode in ("strict",
-                                                                               "partial"))]
+def _class_rows(task: str, scores: Mapping[str, Any]) -> list[RowSpec]:
+    return [(task, "accuracy", ("accuracy",)),
+            (task, "balanced accuracy", ("balanced_accuracy",)),
+            (task, "macro F1", ("macro_f1",)),
+            *((task, f"F1 {label}", ("per_class", label)) for label in scores["per_class"])]
 
 
-def _class_rows(task: str, scores: Mapping[str, Any]) -> list[Row]:
-    return [(task, "accuracy", "", "", scores["accuracy"]),
-            (task, "balanced accuracy", "", "", scores["balanced_accuracy"]),
-            (task, "macro F1", "", "", scores["macro_f1"]),
-            *(_prf(task, f"F1 {label}", figures)
-              for label, figures in scores["per_class"].items())]
-
-
-# The tasks of the metrics JSON and how each shows in a table.
-TASK_ROWS: dict[str, Callable[[Mapping[str, Any]], list[Row]]] = {
-    "entities": lambda m: _span_rows("entity recognition", m["entities"]),
+# The tasks of the metrics JSON, how a table names each, and its rows (from its metrics).
+TASK_NAMES = {"entities": "entity recognition", "events": "event detection",
+              "span_flags": "span flags", "document_flags": "document flags",
+              "authorship": "authorship", "claim_support": "claim support"}
+EVENTS = TASK_NAMES["events"]
+TASK_ROWS: dict[str, Callable[[Mapping[str, Any]], list[RowSpec]]] = {
+    "entities": lambda m: _span_rows(TASK_NAMES["entities"]),
     "events": lambda m: [
-        _prf("event detection", "trigger (exact) micro", m["events"]["triggers"]["micro"]["exact"]),
-        _prf("event detection", "trigger + type (strict) micro",
-             m["events"]["triggers"]["micro"]["strict"]),
-        _prf("event detection", "trigger + type (strict) macro",
-             m["events"]["triggers"]["macro"]["strict"]),
-        _prf("event detection", "arguments with roles", m["events"]["arguments"]),
-        _prf("event detection", "trigger + type + modality", m["events"]["modality"])],
-    "span_flags": lambda m: _span_rows("span flags", m["span_flags"]),
-    "document_flags": lambda m: [_prf("document flags", f"{average}",
-                                      m["document_flags"][average])
+        (EVENTS, "trigger (exact) micro", ("triggers", "micro", "exact")),
+        (EVENTS, "trigger + type (strict) micro", ("triggers", "micro", "strict")),
+        (EVENTS, "trigger + type (strict) macro", ("triggers", "macro", "strict")),
+        (EVENTS, "arguments with roles", ("arguments",)),
+        (EVENTS, "trigger + type + modality", ("modality",))],
+    "span_flags": lambda m: _span_rows(TASK_NAMES["span_flags"]),
+    "document_flags": lambda m: [(TASK_NAMES["document_flags"], average, (average,))
                                  for average in ("micro", "macro")],
-    "authorship": lambda m: _class_rows("authorship", m["authorship"]),
-    "claim_support": lambda m: _class_rows("claim support", m["claim_support"]),
+    "authorship": lambda m: _class_rows(TASK_NAMES["authorship"], m),
+    "claim_support": lambda m: _class_rows(TASK_NAMES["claim_support"], m),
 }
 
 
-def summary_rows(metrics: Mapping[str, Any], tasks: Sequence[str] = tuple(TASK_ROWS)
-                 ) -> list[Row]:
-    return [row for task in tasks for row in TASK_ROWS[task](metrics)]
+def _value_at(task_metrics: Mapping[str, Any], path: tuple[str, ...]) -> Any:
+    value: Any = task_metrics
+    for key in path:
+        value = value.get(key) if isinstance(value, Mapping) else None
+    return value
+
+
+def _is_prf(task_metrics: Mapping[str, Any], path: tuple[str, ...]) -> bool:
+    return isinstance(_value_at(task_metrics, path), Mapping)
+
+
+def headline(path: tuple[str, ...], *task_metrics: Mapping[str, Any]) -> tuple[str, ...]:
+    """The figure a row ranks by: its F1, or its one score."""
+    return (*path, "f1") if any(_is_prf(m, path) for m in task_metrics) else path
+
+
+def figure_paths(task: str, task_metrics: Mapping[str, Any]) -> list[tuple[str, ...]]:
+    """Every figure of the task's rows."""
+    return [path + ((measure,) if _is_prf(task_metrics, path) else ())
+            for *_, path in TASK_ROWS[task](task_metrics)
+            for measure in (PRF if _is_prf(task_metrics, path) else ("",))]
+
+
+def interval_cell(interval: Sequence[float] | None) -> str:
+    return "n/a" if interval is None else f"[{interval[0]:.3f}, {interval[1]:.3f}]"
+
+
+# task, measure, P, R, F1 or score, its interval; None is an undefined figure, "" a figure
+# that does not apply
+Row = tuple[str, str, float | str | None, float | str | None, float | None, str]
+
+
+def summary_rows(metrics: Mapping[str, Any], tasks: Sequence[str] = TASKS) -> list[Row]:
+    rows: list[Row] = []
+    for task in tasks:
+        task_metrics, found = metrics[task], metrics["intervals"][task]["figures"]
+        for name, measure, path in TASK_ROWS[task](task_metrics):
+            value = _value_at(task_metrics, path)
+            interval = interval_cell(found[".".join(headline(path, task_metrics))])
+            rows.append((name, measure, *(value[key] for key in PRF), interval)
+                        if isinstance(value, Mapping) else (name, measure, "", "", value,
+                                                            interval))
+    return rows
+
+
+INTERVAL_HEADER = f"{CONFIDENCE:.0%} CI"
 
 
 def metrics_table(metrics: Mapping[str, Any]) -> str:
-    return markdown_table(["task", "measure", "P", "R", "F1 / score"], summary_rows(metrics),
+    return markdown_table(["task", "measure", "P", "R", "F1 / score", INTERVAL_HEADER],
+                          summary_rows(metrics), 2)
+
+
+def caveats(result: Mapping[str, Any], tasks: Sequence[str] = TASKS) -> list[str]:
+    """One line per task: the unit resampled, and the caveat that goes with it."""
+    return [f"{task}: {found['units']} {found['unit']} resampled"
+            + (f"; {found['caveat']}" if found["caveat"] else "")
+            for task in tasks if (found := result[task])]
+
+
+def comparison_table(result: Mapping[str, Any]) -> str:
+    """The F1 or score of each row of the compared tasks: A, B, A - B, its interval, p."""
+    rows = []
+    for found in result["comparison"].values():
+        if not isinstance(found, Mapping):
+            continue  # the method's settings
+        for name, measure, key in found["rows"]:
+            figures = found["figures"][key]
+            rows.append((name, measure, figures["a"], figures["b"], figures["difference"],
+                         interval_cell(figures["interval"]),
+                         "n/a" if figures["p"] is None else f"{figures['p']:.3f}"))
+    return markdown_table(["task", "measure", "A", "B", "A - B", INTERVAL_HEADER, "p"], rows,
                           2)
 
 

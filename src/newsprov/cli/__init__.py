@@ -57,9 +57,12 @@ COMMANDS: dict[str, Command] = {
     "evaluate": Command("bench", "evaluate_command",
                         "Score predictions against the gold of a split of the released "
                         "Parquet.", ("bench",)),
-    "baselines": Command("bench", "baselines_command",
+    "compare": Command("bench", "compare_command",
+                       "Compare two systems' predictions: differences, paired-bootstrap "
+                       "intervals, p-values.", ("bench",)),
+    "baselines": Command("baselines", "baselines_command",
                          "Write and score every baseline's predictions; update the README "
-                         "table.", ("ingest", "bench")),
+                         "table.", ("ingest", "bench", "models")),
     "agreement": Command("annotate", "agreement_command",
                          "Agreement of two annotation passes: span F1, kappa and alpha, as "
                          "JSON.", ("ingest", "bench")),

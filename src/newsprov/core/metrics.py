@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 from nervaluate import Evaluator
+from nervaluate.entities import EvaluationResult
 from sklearn.metrics import (
     accuracy_score,
     balanced_accuracy_score,
@@ -47,6 +48,70 @@ def _mean(values: list[float | None]) -> float | None:
     return sum(present) / len(present) if present else None
 
 
+def _entities(records: Sequence[Mapping[str, Any]], label_key: str) -> list[dict[str, Any]]:
+    """Spans as nervaluate reads them (ends inclusive), in text order."""
+    return sorted(({"label": r[label_key], "start": r["start"], "end": r["end"] - 1}
+                   for r in records), key=lambda e: (e["start"], e["end"]))
+
+
+def span_counts(gold: Sequence[Mapping[str, Any]], predicted: Sequence[Mapping[str, Any]],
+                label_key: str, order: Sequence[str]) -> np.ndarray:
+    """nervaluate's counts of the spans of one document (or of any part of one that no span
+    crosses): an integer array (1 + labels, modes, counts), row 0 pooling every label of
+    ``order``, then one row per label; modes as MODES, counts as COUNTS. Counts of several
+    documents add up, as nervaluate adds them (``span_figures``)."""
+    counts = np.zeros((1 + len(order), len(MODES), len(COUNTS)), dtype=np.int64)
+    true = _entities(gold, label_key)
+    labelled = {(e["start"], e["end"], e["label"]) for e in true}
+    spans = {(start, end) for start, end, _ in labelled}
+    # nervaluate matches greedily in prediction order: a prediction that only overlaps a gold
+    # span would take it from a later one matching it exactly, so those come first.
+    pred = sorted(_entities(predicted, label_key), key=lambda e: (
+        (e["start"], e["end"], e["label"]) not in labelled,
+        (e["start"], e["end"]) not in spans))
+    if not order or not (true or pred):
+        return counts
+    results = Evaluator([true], [pred], tags=list(order), loader="dict").evaluate()
+    rows = [results["overall"], *(results["entities"].get(label, {}) for label in order)]
+    for row, found in enumerate(rows):
+        for mode, name in enumerate(MODES.values()):
+            if (result := found.get(name)) is not None:
+                counts[row, mode] = [getattr(result, count) for count in COUNTS]
+    return counts
+
+
+def span_figures(counts: np.ndarray, order: Sequence[str]) -> dict[str, Any]:
+    """Micro, macro and per-label figures from summed ``span_counts``, by nervaluate's
+    formulas (``partial`` and ``type`` count a partial match half); the labels scored are
+    those of ``order`` with a span on either side."""
+
+    def figures(row: np.ndarray, mode: int, name: str) -> dict[str, Any]:
+        result = EvaluationResult(**{count: int(n) for count, n in zip(COUNTS, row[mode],
+                                                                       strict=True)})
+        result.compute_metrics(partial_or_type=name in ("partial", "ent_type"))
+        return {**_figures(result.precision, result.recall, result.f1,
+                           bool(result.actual or result.possible)),
+                **{count: getattr(result, count) for count in COUNTS}}
+
+    present = [(label, row) for label, row in zip(order, counts[1:], strict=True)
+               if row[0].any()]  # strict mode counts every span of the label once
+    micro = {mode: figures(counts[0], i, name) for i, (mode, name) in enumerate(MODES.items())}
+    per_label = {label: {mode: figures(row, i, name)
+                         for i, (mode, name) in enumerate(MODES.items())}
+                 for label, row in present}
+    macro = {mode: {measure: _mean([per_label[label][mode][measure] for label in per_label])
+                    for measure in ("precision", "recall", "f1")} for mode in MODES}
+    return {"micro": micro, "macro": macro, "per_label": per_label}
+
+
+def span_labels(sides: Sequence[Records], label_key: str,
+                labels: Sequence[str] | None = None) -> list[str]:
+    """The labels with a span on some side, in the order of ``labels`` (else sorted)."""
+    present = {record[label_key] for side in sides for records in side.values()
+               for record in records}
+    return [label for label in (labels or sorted(present)) if label in present]
+
+
 def span_scores(gold: Records, predicted: Records, label_key: str = "type",
                 labels: Sequence[str] | None = None) -> dict[str, Any]:
     """SemEval-2013 9.1 span scores of ``predicted`` against ``gold`` (doc_id -> records
@@ -56,51 +121,25 @@ def span_scores(gold: Records, predicted: Records, label_key: str = "type",
     "per_label": {label: {mode: figures}}}`` for the modes strict, exact, partial and type;
     figures of micro and per-label results include nervaluate's counts.
     """
-    documents = sorted(gold.keys() | predicted.keys())
-
-    def entities(side: Records, doc: str) -> list[dict[str, Any]]:  # nervaluate: end inclusive
-        return sorted(({"label": r[label_key], "start": r["start"], "end": r["end"] - 1}
-                       for r in side.get(doc, ())), key=lambda e: (e["start"], e["end"]))
-
-    def matched_first(doc: str, true: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """nervaluate matches greedily in prediction order: a prediction that only overlaps a
-        gold span would take it from a later one matching it exactly, so those come first."""
-        labelled = {(e["start"], e["end"], e["label"]) for e in true}
-        spans = {(start, end) for start, end, _ in labelled}
-        return sorted(entities(predicted, doc), key=lambda e: (
-            (e["start"], e["end"], e["label"]) not in labelled,
-            (e["start"], e["end"]) not in spans))
-
-    true = [entities(gold, doc) for doc in documents]
-    pred = [matched_first(doc, spans) for doc, spans in zip(documents, true, strict=True)]
-    present = {e["label"] for doc in true + pred for e in doc}
-    order = [label for label in (labels or sorted(present)) if label in present]
-    results = Evaluator(true, pred, tags=order, loader="dict").evaluate() if order else {}
-
-    def figures(result: Any) -> dict[str, Any]:
-        if result is None:  # no labelled span on either side
-            return {**_figures(0, 0, 0, False), **dict.fromkeys(COUNTS, 0)}
-        return {**_figures(result.precision, result.recall, result.f1,
-                           bool(result.actual or result.possible)),
-                **{name: getattr(result, name) for name in COUNTS}}
-
-    micro = {mode: figures(results.get("overall", {}).get(name)) for mode, name in MODES.items()}
-    per_label = {label: {mode: figures(results["entities"][label][name])
-                         for mode, name in MODES.items()} for label in order}
-    macro = {mode: {measure: _mean([per_label[label][mode][measure] for label in order])
-                    for measure in ("precision", "recall", "f1")} for mode in MODES}
-    return {"micro": micro, "macro": macro, "per_label": per_label}
+    order = span_labels([gold, predicted], label_key, labels)
+    total = sum((span_counts(gold.get(doc, ()), predicted.get(doc, ()), label_key, order)
+                 for doc in sorted(gold.keys() | predicted.keys())),
+                np.zeros((1 + len(order), len(MODES), len(COUNTS)), dtype=np.int64))
+    return span_figures(total, order)
 
 
-def set_scores(gold: Counter, predicted: Counter) -> dict[str, Any]:
-    """Precision, recall and F1 of predicted items (tuples) against gold, as multisets."""
-    correct = sum((gold & predicted).values())
-    n_gold, n_predicted = gold.total(), predicted.total()
+def set_figures(correct: int, n_gold: int, n_predicted: int) -> dict[str, Any]:
+    """Precision, recall and F1 of ``correct`` items among ``n_predicted`` and ``n_gold``."""
     precision = correct / n_predicted if n_predicted else 0.0
     recall = correct / n_gold if n_gold else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return {**_figures(precision, recall, f1, bool(n_gold or n_predicted)),
-            "gold": n_gold, "predicted": n_predicted, "correct": correct}
+            "gold": int(n_gold), "predicted": int(n_predicted), "correct": int(correct)}
+
+
+def set_scores(gold: Counter, predicted: Counter) -> dict[str, Any]:
+    """Precision, recall and F1 of predicted items (tuples) against gold, as multisets."""
+    return set_figures(sum((gold & predicted).values()), gold.total(), predicted.total())
 
 
 def multilabel_scores(gold: Sequence[set[str]], predicted: Sequence[set[str]],
