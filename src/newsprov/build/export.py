@@ -140,28 +140,45 @@ class ShardedWriter:
             self.writer.close()
             self.writer = None
 
-    def close(self) -> list[dict]:
-        """Close, name the shards ``-NNNNN-of-MMMMM`` and describe them for the manifest."""
+    def finish(self) -> list[tuple[Path, int]]:
+        """Write what is gathered and close: the shards written, unnamed, with their rows."""
         if self.gathered:
             self._write_gathered()
         self._close_shard()
-        entries = []
-        for index, (partial, rows) in enumerate(self.shards):
-            path = partial.with_name(f"{self.split}-{index:05d}-of-{len(self.shards):05d}"
-                                     ".parquet")
-            os.rename(partial, path)
-            entries.append({"path": str(path.relative_to(self.directory.parent)),
-                            "table": self.table, "split": self.split, "rows": rows,
-                            "bytes": path.stat().st_size, "sha256": file_sha256(path)})
-        return entries
+        return self.shards
+
+    def close(self) -> list[dict]:
+        """Close, name the shards and describe them for the manifest."""
+        return name_shards(self.directory, self.table, self.split, self.finish())
 
 
+def shard_file_name(split: str, index: int, count: int) -> str:
+    return f"{split}-{index:05d}-of-{count:05d}.parquet"
 
 
-def write_export(items: Iterable[tuple[Document, AnnotationFile, str]], directory: Path,
-                 release: Release) -> dict[str, Any]:
-    """Write all tables of all splits into ``directory``; return the manifest."""
-    metadata = {"dataset_version": release.version, "schema_version": schema.SCHEMA_VERSION}
+def name_shards(directory: Path, table: str, split: str, shards: list[tuple[Path, int]]
+                ) -> list[dict]:
+    """Rename the written shards of one table and split (in their order, all in
+    ``directory``) to their release names; their manifest entries."""
+    entries = []
+    for index, (partial, rows) in enumerate(shards):
+        path = directory / shard_file_name(split, index, len(shards))
+        os.rename(partial, path)
+        entries.append({"path": str(path.relative_to(directory.parent)),
+                        "table": table, "split": split, "rows": rows,
+                        "bytes": path.stat().st_size, "sha256": file_sha256(path)})
+    return entries
+
+
+def export_metadata(release: Release) -> dict[str, str]:
+    """What every Parquet file of an export is stamped with."""
+    return {"dataset_version": release.version, "schema_version": schema.SCHEMA_VERSION}
+
+
+def write_tables(items: Iterable[tuple[Document, AnnotationFile, str]], directory: Path,
+                 metadata: dict[str, str]) -> dict[tuple[str, str], ShardedWriter]:
+    """Write all tables of all splits of these documents into ``directory``; the writers,
+    by table and split, to be finished."""
     writers: dict[tuple[str, str], ShardedWriter] = {}
 
     def write(table_name: str, split: str, table: pa.Table) -> None:
@@ -183,12 +200,23 @@ def write_export(items: Iterable[tuple[Document, AnnotationFile, str]], director
             write_documents(split, pending.pop(split))
     for split, rows in pending.items():
         write_documents(split, rows)
+    return writers
+
+
+def write_export(items: Iterable[tuple[Document, AnnotationFile, str]], directory: Path,
+                 release: Release) -> dict[str, Any]:
+    """Write all tables of all splits into ``directory``; return the manifest."""
+    writers = write_tables(items, directory, export_metadata(release))
     files = [entry for key in sorted(writers) for entry in writers[key].close()]
+    return write_manifest(directory, files, release)
+
+
+def write_manifest(directory: Path, files: list[dict], release: Release) -> dict[str, Any]:
     tables: dict[str, dict[str, int]] = {}
     for entry in files:
         split_rows = tables.setdefault(entry["table"], {})
         split_rows[entry["split"]] = split_rows.get(entry["split"], 0) + entry["rows"]
-    manifest = {"dataset": "newsprov", **metadata, "release_date": release.date,
+    manifest = {"dataset": "newsprov", **export_metadata(release), "release_date": release.date,
                 "tables": tables, "files": files}
     (directory / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     return manifest

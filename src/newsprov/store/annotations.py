@@ -139,13 +139,14 @@ def check_span(span: Mapping[str, Any], text: str, what: str) -> None:
                          f"{text[start:end]!r} at [{start}, {end})")
 
 
-def check_annotation_file(data: Any, path: Path, corpus: Mapping[str, Document],
-                          source_annotations: Mapping[str, AnnotationFile] | None = None
-                          ) -> AnnotationFile:
+def check_annotation_file(data: Any, path: Path | str, corpus: Mapping[str, Document],
+                          source_annotations: Mapping[str, AnnotationFile] | None = None,
+                          name: str | None = None) -> AnnotationFile:
     """Check one annotation file against the schema, its document and the corpus.
 
     ``source_annotations`` (the set this file belongs to) resolves events of a derived
     document to the events of its source; without it those references are not checked.
+    ``name`` is the document the file is stored under (default: the file name's stem).
     """
     if not isinstance(data, dict):
         raise InputError(path, None, "an annotation file must be a JSON object",
@@ -157,7 +158,7 @@ def check_annotation_file(data: Any, path: Path, corpus: Mapping[str, Document],
     if document is None:
         raise InputError(path, None, f"doc_id {data['doc_id']!r} is not a corpus document",
                          check="annotation-document-unknown")
-    if path.stem != document.id:
+    if (Path(path).stem if name is None else name) != document.id:
         raise InputError(path, None, f"file name does not match doc_id {document.id!r}",
                          check="annotation-file-name")
     if data["text_sha256"] != document.metadata["sha256"]:
