@@ -17,7 +17,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -25,17 +25,15 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from tqdm import tqdm
 
+from newsprov.build.execution import Execution
 from newsprov.core import schema
 from newsprov.core.errors import Failure, InputError
 from newsprov.core.files import file_sha256, read_json, write_atomic
-from newsprov.core.layout import DATA_DIR, GOLD_DIR, MANIFEST, SPLIT_PLAN, VALIDATION_REPORT
+from newsprov.core.layout import DATA_DIR, MANIFEST, VALIDATION_REPORT
 from newsprov.core.schema import AnnotationFile
-from newsprov.store.annotations import AnnotationSet, empty_annotations
-from newsprov.store.corpus import CorpusOnDisk, Document, check_derivation
-from newsprov.store.release import Release, read_release, released_splits
-from newsprov.store.splits import assign_splits, read_split_plan
+from newsprov.store.corpus import Document
+from newsprov.store.release import Release, read_release
 
 PARQUET_METADATA_KEY = b"newsprov"
 BATCH_DOCUMENTS = 256             # documents of a split converted and written at a time
@@ -245,33 +243,33 @@ def swap_in(staging: Path, target: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def build(root: Path, out: Path | None = None, *, validate: bool = True) -> dict[str, Any]:
-    """Build the release of the repository at ``root`` into ``out`` (default ``data/``).
+def build(root: Path, out: Path | None = None, *, validate: bool = True,
+          execution: Execution | None = None, collection: Path | None = None,
+          task_documents: int | None = None) -> dict[str, Any] | None:
+    """Build the release of the repository at ``root`` into ``out`` (default ``data/``) from
+    its per-document corpus and/or a collection of shards (``build.pipeline``).
 
-    The corpus streams through in id order, each document checked as it is read, so memory
-    does not grow with the corpus; a bad input stops the build before anything is published.
+    The documents are checked and converted by tasks of fixed document ranges, so memory
+    does not grow with the corpus; a bad input stops the build before anything is
+    published. Returns the manifest, or None when the work was submitted to Slurm.
     """
+    # Imported here: the pipeline's steps use this module's writers.
+    from newsprov.build.pipeline import TASK_DOCUMENTS, pipelined_export
+
     out = out or root / DATA_DIR
     release = read_release(root)
-    corpus = CorpusOnDisk(root)
-    gold_dir = root / GOLD_DIR
-    gold = AnnotationSet(gold_dir, corpus) if gold_dir.is_dir() else None
-    if gold is not None:
-        for path in gold.files_without_document(corpus.directory):
-            gold.check(path)                  # raises: a file of no document cannot pass
-    split_of = split_rule(corpus, read_split_plan(root / SPLIT_PLAN), released_splits(out))
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging.", dir=out.parent))
     try:
-        # A progress bar on a terminal only (disable=None): logs and tests stay quiet.
-        documents = tqdm(checked_documents(corpus, gold, split_of), total=len(corpus),
-                         desc="build", unit=" documents", disable=None)
-        with rare_garbage_collection():
-            manifest = write_export(documents, staging, release)
-        check_not_overwriting_release(out, manifest, release)
-        if validate:
-            validate_staged_export(staging, out)
-        swap_in(staging, out)
+        with pipelined_export(root, out, staging, release, execution or Execution(),
+                              collection, task_documents or TASK_DOCUMENTS) as manifest:
+            if manifest is None:                 # submitted to Slurm
+                shutil.rmtree(staging, ignore_errors=True)
+                return None
+            check_not_overwriting_release(out, manifest, release)
+            if validate:
+                validate_staged_export(staging, out)
+            swap_in(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -289,38 +287,6 @@ def rare_garbage_collection() -> Iterator[None]:
         yield
     finally:
         gc.set_threshold(*thresholds)
-
-
-def checked_documents(corpus: CorpusOnDisk, gold: AnnotationSet | None,
-                      split_of: Callable[[Document], str]
-                      ) -> Iterator[tuple[Document, AnnotationFile, str]]:
-    """Every document with its gold annotations and split, checked as it is read."""
-    for doc_id in corpus:
-        document = corpus[doc_id]
-        check_derivation(document, corpus, corpus.directory)
-        annotations = gold.checked_file_of(doc_id) if gold is not None else None
-        yield document, annotations or empty_annotations(document), split_of(document)
-
-
-def split_rule(corpus: Mapping[str, Document], plan: Mapping[str, str],
-               released: Mapping[str, str]) -> Callable[[Document], str]:
-    """``splits.assign_splits`` one document at a time, without the corpus in memory.
-
-    The stories of released documents are settled first (reading each released document's
-    story group); they take precedence over the plan, after which a document's split
-    depends only on its own id and story.
-    """
-    released_documents = {
-        doc_id: Document({"story_group": corpus[doc_id].metadata["story_group"]}, "")
-        for doc_id in released if doc_id in corpus}
-    settled = assign_splits(released_documents, plan, released)
-    story_plan = {**plan, **{released_documents[doc_id].metadata["story_group"]: split
-                             for doc_id, split in settled.items()}}
-
-    def split_of(document: Document) -> str:
-        own = {document.id: released[document.id]} if document.id in released else {}
-        return assign_splits({document.id: document}, story_plan, own)[document.id]
-    return split_of
 
 
 def validate_staged_export(directory: Path, out: Path) -> None:

@@ -15,6 +15,7 @@ from itertools import zip_longest
 from pathlib import Path
 from typing import Any
 
+from newsprov.core.errors import InputError
 from newsprov.core.files import read_json
 from newsprov.core.layout import DOCUMENTS_DIR, GOLD_DIR, METADATA_FILE
 from newsprov.store.corpus import Document, checked_document, read_document
@@ -100,8 +101,6 @@ class ShardRange:
 
 
 def raise_unaligned(attributes: Path, number: int) -> None:
-    from newsprov.core.errors import InputError
-
     raise InputError(line_location(attributes, number), None,
                      "the attributes shard and its documents shard differ in length",
                      check="attribute-not-aligned")

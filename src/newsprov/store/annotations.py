@@ -322,7 +322,7 @@ class AnnotationSet:
             return
         first = self.other_ids.setdefault(record_id, path)
         if first == path and colon and owner in self.corpus and \
-                record_id in _raw_ids(self.sources.get(owner, {})):
+                record_id in raw_record_ids(self.sources.get(owner, {})):
             first = self.path(owner)
         if first != path:
             first, second = sorted((first, path))
@@ -383,7 +383,7 @@ def _json_file_stems(directory: Path) -> Iterator[bytes]:
                 yield entry.name[:-len(b".json")]
 
 
-def _raw_ids(data: AnnotationFile) -> set[Any]:
+def raw_record_ids(data: AnnotationFile) -> set[Any]:
     """Record ids of a parsed file that may not have passed its check."""
     kinds = (data.get(kind) for kind in schema.ANNOTATION_KINDS)
     return {record.get("id") for items in kinds if isinstance(items, list)

@@ -47,7 +47,8 @@ def line_location(path: Path, line: int) -> str:
 
 
 def encode_files(files: dict[str, bytes]) -> dict[str, str]:
-    return {name: base64.b64encode(content).decode("ascii") for name, content in sorted(files.items())}
+    return {name: base64.b64encode(content).decode("ascii")
+            for name, content in sorted(files.items())}
 
 
 def decode_files(files: dict[str, str]) -> dict[str, bytes]:
