@@ -9,9 +9,10 @@ from typing import Any
 import click
 
 from newsprov.build.export import build
-from newsprov.cli.options import ROOT_OPTION
+from newsprov.cli.options import EXECUTION_OPTIONS, ROOT_OPTION, execution_of
 from newsprov.core.files import read_json
 from newsprov.core.layout import (
+    COLLECTION_DIR,
     CROISSANT,
     DATA_DIR,
     DATASHEET,
@@ -34,9 +35,20 @@ def summarise(manifest: Mapping[str, Any]) -> str:
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Where to write the export (default: <root>/data).")
 @click.option("--no-validate", is_flag=True, help="Skip the expectation suites.")
-def build_command(root: Path, out: Path | None, no_validate: bool) -> None:
+@click.option("--collection", type=click.Path(path_type=Path, file_okay=False, exists=True),
+              default=None, help=f"A collection in the sharded layout to build with the "
+                                 f"per-document corpus (default: <root>/{COLLECTION_DIR} if "
+                                 "it exists).")
+@EXECUTION_OPTIONS
+def build_command(root: Path, out: Path | None, no_validate: bool, collection: Path | None,
+                  **execution: Any) -> None:
     """Validate corpus and gold annotations and write the Parquet release."""
-    manifest = build(root, out, validate=not no_validate)
+    manifest = build(root, out, validate=not no_validate, collection=collection,
+                     execution=execution_of(**execution))
+    if manifest is None:
+        click.echo("submitted to Slurm; when the jobs are done, run the same command with "
+                   "--resume (and without --executor slurm) to publish the export")
+        return
     if out is None or out == root / DATA_DIR:  # the release: its docs follow it
         update_docs(root, manifest)
     click.echo(summarise(manifest))

@@ -26,11 +26,19 @@ from typing import Any
 import msgspec
 
 from newsprov.core.errors import InputError
+from newsprov.core.files import read_json
 from newsprov.core.layout import (
     COLLECTION_ATTRIBUTES,
     COLLECTION_DOCUMENTS,
+    DOCUMENTS_DIR,
+    GOLD_DIR,
+    METADATA_FILE,
+    PRE_DIR,
     SHARD_SUFFIX,
+    TEXT_FILE,
 )
+from newsprov.store.annotations import dumps, write_annotation_file
+from newsprov.store.corpus import document_folders, write_document
 
 DOCUMENT_KEYS = ("id", "text", "metadata", "files")
 ATTRIBUTE_KEYS = ("id", "annotations")
@@ -184,3 +192,101 @@ class CollectionWriter:
 
     def close(self) -> None:
         self._close_shard()
+
+
+# ------------------------------------------------------------------ converting layouts
+
+
+def annotation_layers(root: Path) -> dict[str, Path]:
+    """The annotation layers a collection carries: layer name -> its per-document folder."""
+    return {folder.name: root / folder for folder in (GOLD_DIR, PRE_DIR)}
+
+
+def canonical_text(path: Path, canonical: str) -> None:
+    """A converted file must come back byte for byte: refuse one that would not."""
+    if path.read_bytes() != canonical.encode("utf-8"):
+        raise InputError(path, None, "not in the canonical form the converter writes back "
+                                     "(json.dumps, indent 2; annotation files: one record a "
+                                     "line): converting it would change its bytes",
+                         check="not-canonical")
+
+
+def canonical_annotations(data: Any) -> str:
+    try:
+        return dumps(data)
+    except (KeyError, TypeError):      # not an annotation file's shape: it has no canonical form
+        return ""
+
+
+def documents_to_collection(root: Path, directory: Path, shard_documents: int) -> int:
+    """Write the per-document corpus of ``root`` with its annotation layers as a collection
+    in ``directory``; the number of documents. Every file comes back byte for byte."""
+    corpus = root / DOCUMENTS_DIR
+    if not corpus.is_dir():
+        raise InputError(corpus, None, "corpus directory not found", check="corpus-not-found")
+    layers = {name: folder for name, folder in annotation_layers(root).items()
+              if folder.is_dir()}
+    names = [os.fsdecode(name) for name in sorted(document_folders(corpus))]
+    for name, folder in layers.items():
+        for path in sorted(folder.glob("*.json")):
+            if not (corpus / path.stem).is_dir():
+                raise InputError(path, None, f"no document {path.stem!r}: the {name} layer "
+                                             "of a collection holds its documents' files only",
+                                 check="not-canonical")
+    writer = CollectionWriter(directory, tuple(layers), shard_documents)
+    for name in names:
+        folder = corpus / name
+        metadata = read_json(folder / METADATA_FILE)
+        canonical_text(folder / METADATA_FILE, metadata_json(metadata))
+        try:
+            text = (folder / TEXT_FILE).read_bytes().decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise InputError(folder / TEXT_FILE, None, f"not valid UTF-8: {error}",
+                             check="text-not-utf8") from None
+        files = {path.name: path.read_bytes() for path in sorted(folder.iterdir())
+                 if path.name not in (TEXT_FILE, METADATA_FILE)}
+        annotations = {}
+        for layer, layer_folder in layers.items():
+            path = layer_folder / f"{name}.json"
+            annotations[layer] = read_json(path) if path.is_file() else None
+            if annotations[layer] is not None:
+                canonical_text(path, canonical_annotations(annotations[layer]))
+        writer.add(name, metadata, text, files, annotations)
+    writer.close()
+    return len(names)
+
+
+def collection_to_documents(directory: Path, root: Path) -> int:
+    """Write a collection as per-document folders and annotation files under ``root``
+    (none of which may exist yet); the number of documents."""
+    collection = Collection(directory)
+    layers = annotation_layers(root)
+    count = 0
+    for shard in collection.shards():
+        present = {layer: collection.attribute_shard(shard, layer) for layer in layers}
+        attribute_lines = {layer: read_lines(path) for layer, path in present.items()
+                           if path.is_file()}
+        for number, line in read_lines(shard):
+            where = line_location(shard, number)
+            doc_id, metadata, text, files = document_record(line, where)
+            write_document_files(root, doc_id, metadata, text, files)
+            for layer, lines in attribute_lines.items():
+                _, attribute = next(lines)
+                annotations = attribute_record(attribute, doc_id,
+                                               line_location(present[layer], number))
+                if annotations is not None:
+                    path = layers[layer] / f"{doc_id}.json"
+                    if path.exists():
+                        raise InputError(path, doc_id, "the file exists already",
+                                         check="document-id")
+                    write_annotation_file(path, annotations)
+            count += 1
+    return count
+
+
+def write_document_files(root: Path, doc_id: str, metadata: Any, text: str,
+                         files: dict[str, bytes]) -> None:
+    if not isinstance(metadata, dict) or metadata.get("id") != doc_id:
+        raise InputError(doc_id, doc_id, "the record's metadata id is not its id",
+                         check="id-not-folder-name")
+    write_document(root, metadata, text, files)
