@@ -153,13 +153,15 @@ class ShardWriter:
 
 class CollectionWriter:
     """Writes a collection: documents with their attribute layers, ``shard_documents`` per
-    shard, in the order given (callers give id order). Reusable by any tool that collects."""
+    shard, in the order given, numbering shards from ``first_shard`` (so that several writers
+    can share a collection). Reusable by any tool that collects."""
 
-    def __init__(self, directory: Path, layers: tuple[str, ...], shard_documents: int) -> None:
+    def __init__(self, directory: Path, layers: tuple[str, ...], shard_documents: int,
+                 first_shard: int = 0) -> None:
         self.collection = Collection(directory)
         self.layers = layers
         self.shard_documents = shard_documents
-        self.shard_index = -1
+        self.shard_index = first_shard - 1
         self.in_shard = 0
         self.writers: dict[str, ShardWriter] = {}
 
