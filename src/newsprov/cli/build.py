@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from newsprov.build.export import build
+from newsprov.build.pipeline import TASK_DOCUMENTS
 from newsprov.cli.options import EXECUTION_OPTIONS, ROOT_OPTION, execution_of
 from newsprov.core.files import read_json
 from newsprov.core.layout import (
@@ -39,12 +40,15 @@ def summarise(manifest: Mapping[str, Any]) -> str:
               default=None, help=f"A collection in the sharded layout to build with the "
                                  f"per-document corpus (default: <root>/{COLLECTION_DIR} if "
                                  "it exists).")
+@click.option("--task-documents", type=click.IntRange(min=1), default=TASK_DOCUMENTS,
+              show_default=True, help="Document folders per task (a collection: one shard "
+                                      "per task). Part of the input: it sets the shards.")
 @EXECUTION_OPTIONS
 def build_command(root: Path, out: Path | None, no_validate: bool, collection: Path | None,
-                  **execution: Any) -> None:
+                  task_documents: int, **execution: Any) -> None:
     """Validate corpus and gold annotations and write the Parquet release."""
     manifest = build(root, out, validate=not no_validate, collection=collection,
-                     execution=execution_of(**execution))
+                     execution=execution_of(**execution), task_documents=task_documents)
     if manifest is None:
         click.echo("submitted to Slurm; when the jobs are done, run the same command with "
                    "--resume (and without --executor slurm) to publish the export")
