@@ -144,23 +144,31 @@ def test_a_killed_build_resumes_to_the_same_export(tmp_path: Path) -> None:
 
 SBATCH_STUB = """#!/bin/sh
 # Records its command line and the submitted script; answers as sbatch does.
-n=$(ls "$SBATCH_RECORD" | wc -l)
+n=$(ls "$SBATCH_RECORD" | grep -c args)
 printf '%s\\n' "$@" > "$SBATCH_RECORD/$n.args"
 for last; do :; done
 cp "$last" "$SBATCH_RECORD/$n.script"
 echo "Submitted batch job $((1000 + n))"
 """
 
+SCONTROL_STUB = """#!/bin/sh
+# 'scontrol show hostnames <nodelist>', which a job asks for its nodes.
+echo localhost
+"""
+
 
 def test_slurm_executor_submits_the_steps_as_dependent_jobs(
-        corpora: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The wiring only: a stub sbatch on PATH, no cluster."""
+        corpora: dict[str, Path], reference: dict[str, bytes], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The wiring, not a cluster: a stub sbatch on PATH records the jobs; running each job's
+    command as Slurm would (array index in the environment), then ``--resume``, publishes
+    the export of a local build."""
     bin_dir, record = tmp_path / "bin", tmp_path / "submitted"
     bin_dir.mkdir()
     record.mkdir()
-    sbatch = bin_dir / "sbatch"
-    sbatch.write_text(SBATCH_STUB)
-    sbatch.chmod(sbatch.stat().st_mode | stat.S_IXUSR)
+    for name, script in (("sbatch", SBATCH_STUB), ("scontrol", SCONTROL_STUB)):
+        (bin_dir / name).write_text(script)
+        (bin_dir / name).chmod((bin_dir / name).stat().st_mode | stat.S_IXUSR)
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
     monkeypatch.setenv("SBATCH_RECORD", str(record))
     out = tmp_path / "data"
@@ -184,3 +192,14 @@ def test_slurm_executor_submits_the_steps_as_dependent_jobs(
     for number in range(1, 4):                       # step n+1 waits for step n
         assert f"--dependency=afterok:{1000 + 2 * (number - 1)}" in arguments[2 * number]
     assert not (record / "8.args").exists()
+    launch = Path(sys.executable).parent / "launch_pickled_pipeline"
+    for number, array in enumerate(arrays, start=1):
+        for index in range(int(array.split("-")[-1].split("%")[0]) + 1):
+            subprocess.run([str(launch), str(work_dir(out) / "logs" / str(number) /
+                                             "executor.pik")],
+                           env={**os.environ, "SLURM_ARRAY_TASK_ID": str(index),
+                                "SLURM_NODELIST": "localhost"},
+                           check=True, capture_output=True)
+    build(corpora["shards"], out, validate=False, task_documents=TASK_DOCUMENTS,
+          execution=Execution(workers=1, resume=True))
+    assert tree_bytes(out) == reference
