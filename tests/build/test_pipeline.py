@@ -130,13 +130,10 @@ def test_a_killed_build_resumes_to_the_same_export(tmp_path: Path) -> None:
     finished = completions(out, 3)
     assert 0 < len(finished) < 15, "killed while the export step was running"
     assert not out.exists()                          # nothing was published
-    stamps = {path: path.stat().st_mtime_ns for path in finished}
     resumed = subprocess.run([*command, "--resume"], capture_output=True, text=True)
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     assert f"Skipping {len(finished)} already completed tasks" in resumed.stderr
     assert tree_bytes(out) == tree_bytes(reference)
-    assert all(path.stat().st_mtime_ns == stamp for path, stamp in stamps.items()) or \
-        not work_dir(out).exists()
 
 
 # ------------------------------------------------------------------ Slurm
