@@ -14,6 +14,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import json
+import math
 import os
 import shutil
 import sys
@@ -158,9 +159,12 @@ def make_executor(step: BuildStep, tasks: int, logging_dir: Path, execution: Exe
 
         if not ray.is_initialized():
             ray.init()                          # RAY_ADDRESS, or a local cluster
+        # A Ray job starts a worker process: one job per worker, each running its share of
+        # the tasks in turn, pays that start once.
         return RayPipelineExecutor([step], tasks=tasks, workers=execution.workers,
                                    logging_dir=str(logging_dir), cpus_per_task=1,
-                                   mem_per_cpu_gb=1)
+                                   mem_per_cpu_gb=1,
+                                   tasks_per_job=math.ceil(tasks / execution.workers))
     if execution.executor == "slurm":
         from datatrove.executor.slurm import SlurmPipelineExecutor
 
