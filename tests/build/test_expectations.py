@@ -22,9 +22,9 @@ from click.testing import CliRunner
 
 from newsprov.build import validation
 from newsprov.build.expectations import ISO_639_1, PROVENANCE_FRAME, relaxed, suites
-from newsprov.build.export import build, write_export
+from newsprov.build.export import write_export
 from newsprov.build.gxrunner import ValidationReport
-from newsprov.build.pipeline import assemble
+from newsprov.build.pipeline import assemble, build
 from newsprov.build.validation import validate_export
 from newsprov.cli import main
 from newsprov.core import schema

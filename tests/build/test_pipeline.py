@@ -16,13 +16,12 @@ from pathlib import Path
 import pytest
 
 from newsprov.build.execution import Execution, SlurmOptions
-from newsprov.build.export import build
-from newsprov.build.pipeline import work_dir
-from newsprov.core.layout import COLLECTION_DIR, DOCUMENTS_DIR, GOLD_DIR, REPO
+from newsprov.build.pipeline import build, work_dir
+from newsprov.core.layout import COLLECTION_DIR, REPO
 from newsprov.store.shards import documents_to_collection
 
 sys.path.insert(0, str(REPO / "scripts"))
-from synth_corpus import generate  # noqa: E402  (a script, not a package module)
+from synth_corpus import generate
 
 DOCUMENTS = 60               # synthetic documents: a few tasks, a few seconds
 TASK_DOCUMENTS = 16          # four tasks; stories (of three) cross task boundaries

@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from newsprov.build.export import build
+from newsprov.build.pipeline import build
 from newsprov.core.errors import InputError
 from newsprov.core.files import read_json
 from newsprov.core.layout import (
@@ -400,16 +400,20 @@ IN_A_COLLECTION = {
 }
 
 
-def expected_location(file_name: str, record: str | None) -> tuple[str, str | None]:
-    """Where a collection reports what the per-document layout reports in ``file_name``:
-    the line of the document (or of its gold attributes) in the shard."""
+def in_a_collection(case: str, file_name: str, record: str | None, problem: str, check: str
+                    ) -> tuple[str, str | None, str, str]:
+    """What a collection reports for a case (skipped if it has no counterpart): the same
+    problem, located at the line of the document (or of its gold attributes) in the shard."""
+    if case in NOT_IN_A_COLLECTION:
+        pytest.skip(NOT_IN_A_COLLECTION[case])
+    problem, check = IN_A_COLLECTION.get(case, (problem, check))
     line = 2 if REWRITE in (record, file_name.removesuffix(".json")) else 1
     if file_name in ("metadata.json", "text.txt"):
-        return f"{COLLECTION_DOCUMENTS}/{shard_name(0)}:{line}", record
-    if file_name.endswith(".json") and file_name != "splits.json" and \
-            file_name != "release.json" and file_name != "manifest.json":
-        return f"{COLLECTION_ATTRIBUTES}/gold/{shard_name(0)}:{line}", record
-    return file_name, record
+        file_name = f"{COLLECTION_DOCUMENTS}/{shard_name(0)}:{line}"
+    elif file_name.endswith(".json") and file_name not in ("splits.json", "release.json",
+                                                           "manifest.json"):
+        file_name = f"{COLLECTION_ATTRIBUTES}/gold/{shard_name(0)}:{line}"
+    return file_name, record, problem, check
 
 
 @pytest.fixture
@@ -425,11 +429,9 @@ def test_broken_input_stops_the_build(valid_repo: Path, case: str, layout: str) 
     breaks, file_name, record, problem, check = CASES[case]
     breaks(valid_repo)
     if layout == "shards":
-        if case in NOT_IN_A_COLLECTION:
-            pytest.skip(NOT_IN_A_COLLECTION[case])
+        file_name, record, problem, check = in_a_collection(case, file_name, record, problem,
+                                                            check)
         as_collection(valid_repo)
-        file_name, record = expected_location(file_name, record)
-        problem, check = IN_A_COLLECTION.get(case, (problem, check))
     with pytest.raises(InputError) as caught:
         build(valid_repo, out=valid_repo / "out", validate=False)
     error = caught.value

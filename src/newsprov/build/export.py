@@ -1,4 +1,6 @@
-"""``newsprov build``: corpus + gold annotations -> versioned Parquet release in ``data/``.
+"""The release's tables and their publication: corpus + gold annotations -> versioned
+Parquet release in ``data/`` (``build.pipeline`` runs the build, its tasks write with this
+module's writers).
 
 The export has one nested table (``documents``: one row per document with its annotations
 as typed lists) and one flat table per annotation kind (one row per record), each written
@@ -16,7 +18,6 @@ import gc
 import json
 import os
 import shutil
-import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -26,14 +27,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from newsprov.build.execution import Execution
 from newsprov.core import schema
 from newsprov.core.errors import Failure, InputError
 from newsprov.core.files import file_sha256, read_json, write_atomic
-from newsprov.core.layout import DATA_DIR, MANIFEST, VALIDATION_REPORT
+from newsprov.core.layout import MANIFEST, VALIDATION_REPORT
 from newsprov.core.schema import AnnotationFile
 from newsprov.store.corpus import Document
-from newsprov.store.release import Release, read_release
+from newsprov.store.release import Release
 
 PARQUET_METADATA_KEY = b"newsprov"
 BATCH_DOCUMENTS = 256             # documents of a split converted and written at a time
@@ -241,39 +241,6 @@ def swap_in(staging: Path, target: Path) -> None:
         os.rename(target, old)
     os.rename(staging, target)
     shutil.rmtree(old, ignore_errors=True)
-
-
-def build(root: Path, out: Path | None = None, *, validate: bool = True,
-          execution: Execution | None = None, collection: Path | None = None,
-          task_documents: int | None = None) -> dict[str, Any] | None:
-    """Build the release of the repository at ``root`` into ``out`` (default ``data/``) from
-    its per-document corpus and/or a collection of shards (``build.pipeline``).
-
-    The documents are checked and converted by tasks of fixed document ranges, so memory
-    does not grow with the corpus; a bad input stops the build before anything is
-    published. Returns the manifest, or None when the work was submitted to Slurm.
-    """
-    # Imported here: the pipeline's steps use this module's writers.
-    from newsprov.build.pipeline import TASK_DOCUMENTS, pipelined_export
-
-    out = out or root / DATA_DIR
-    release = read_release(root)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging.", dir=out.parent))
-    try:
-        with pipelined_export(root, out, staging, release, execution or Execution(),
-                              collection, task_documents or TASK_DOCUMENTS) as manifest:
-            if manifest is None:                 # submitted to Slurm
-                shutil.rmtree(staging, ignore_errors=True)
-                return None
-            check_not_overwriting_release(out, manifest, release)
-            if validate:
-                validate_staged_export(staging, out)
-            swap_in(staging, out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return manifest
 
 
 @contextlib.contextmanager

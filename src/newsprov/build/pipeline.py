@@ -1,5 +1,5 @@
 """``newsprov build`` as a datatrove pipeline: plan the tasks, run the steps on an executor,
-assemble the export, then validate and publish it as ``export.build`` always did.
+assemble the export in a staging folder, then validate and publish it (``export``).
 
 Tasks own fixed document ranges of the input (``TASK_DOCUMENTS`` folders of the per-document
 layout, or one shard of a collection), so the export depends on the input only: the same
@@ -18,12 +18,20 @@ import math
 import os
 import shutil
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from newsprov.build.execution import EXECUTORS, Execution
-from newsprov.build.export import SHARD_ROWS, name_shards, write_manifest
+from newsprov.build.export import (
+    SHARD_ROWS,
+    check_not_overwriting_release,
+    name_shards,
+    swap_in,
+    validate_staged_export,
+    write_manifest,
+)
 from newsprov.build.inputs import FolderRange, ShardRange, TaskInput
 from newsprov.build.steps import STEPS, BuildPlan, BuildStep, read_error
 from newsprov.core.errors import Failure, InputError
@@ -32,15 +40,46 @@ from newsprov.core.layout import (
     BUILD_STATS,
     BUILD_WORK_SUFFIX,
     COLLECTION_DIR,
+    DATA_DIR,
     DOCUMENTS_DIR,
     GOLD_DIR,
 )
 from newsprov.store.annotations import AnnotationSet
 from newsprov.store.corpus import CorpusOnDisk
-from newsprov.store.release import Release
+from newsprov.store.release import Release, read_release
 from newsprov.store.shards import Collection
 
 TASK_DOCUMENTS = SHARD_ROWS["documents"]    # documents of the per-document layout per task
+
+
+def build(root: Path, out: Path | None = None, *, validate: bool = True,
+          execution: Execution | None = None, collection: Path | None = None,
+          task_documents: int | None = None) -> dict[str, Any] | None:
+    """Build the release of the repository at ``root`` into ``out`` (default ``data/``) from
+    its per-document corpus and/or a collection of shards (``build.pipeline``).
+
+    The documents are checked and converted by tasks of fixed document ranges, so memory
+    does not grow with the corpus; a bad input stops the build before anything is
+    published. Returns the manifest, or None when the work was submitted to Slurm.
+    """
+    out = out or root / DATA_DIR
+    release = read_release(root)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging.", dir=out.parent))
+    try:
+        with pipelined_export(root, out, staging, release, execution or Execution(),
+                              collection, task_documents or TASK_DOCUMENTS) as manifest:
+            if manifest is None:                 # submitted to Slurm
+                shutil.rmtree(staging, ignore_errors=True)
+                return None
+            check_not_overwriting_release(out, manifest, release)
+            if validate:
+                validate_staged_export(staging, out)
+            swap_in(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return manifest
 
 
 def work_dir(out: Path) -> Path:

@@ -8,8 +8,7 @@ from typing import Any
 
 import click
 
-from newsprov.build.export import build
-from newsprov.build.pipeline import TASK_DOCUMENTS
+from newsprov.build.pipeline import TASK_DOCUMENTS, build
 from newsprov.cli.options import EXECUTION_OPTIONS, ROOT_OPTION, execution_of
 from newsprov.core.files import read_json
 from newsprov.core.layout import (
