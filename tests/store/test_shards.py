@@ -40,7 +40,7 @@ def test_every_file_of_a_document_folder_survives(scratch_repo: Path, tmp_path: 
     again, and a document without gold has no gold file after the round trip."""
     folder = next((scratch_repo / DOCUMENTS_DIR).iterdir())
     (folder / "raw.html").write_bytes(b"<html>caf\xe9 \x00</html>")
-    (folder / "raw.txt").write_bytes("raw text\r\n".encode())
+    (folder / "raw.txt").write_bytes(b"raw text\r\n")
     (scratch_repo / GOLD_DIR / f"{folder.name}.json").unlink()
     first, second = tmp_path / "first", tmp_path / "second"
     assert documents_to_collection(scratch_repo, first, 1) == 2
