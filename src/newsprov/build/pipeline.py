@@ -193,7 +193,11 @@ def make_executor(step: BuildStep, tasks: int, logging_dir: Path, execution: Exe
         return LocalPipelineExecutor([step], tasks=tasks, workers=min(execution.workers, tasks),
                                      logging_dir=str(logging_dir))
     if execution.executor == "ray":
-        import ray
+        try:
+            import ray
+        except ImportError:
+            raise Failure("--executor ray needs the 'ray' extra: pip install "
+                          "'newsprov[ray]'") from None
         from datatrove.executor.ray import RayPipelineExecutor
 
         if not ray.is_initialized():
