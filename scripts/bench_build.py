@@ -30,7 +30,20 @@ Markdown table of every run in it goes to stdout, and
 
     python scripts/bench_build.py --results scripts/bench_build.results.json --readme docs/scale.md
 
-writes that table into the generated ``benchmark`` section of docs/scale.md, running nothing.
+writes that table into the generated ``benchmark`` section of docs/scale.md, running nothing
+(``--section benchmark-pipeline`` with ``--results scripts/bench_pipeline.results.json``: the
+table of the pipelined build on both layouts).
+
+The sharded layout's variants (``--variants``, not run by default) run on the same corpus
+converted to shards of 2,500 documents: ``shards-build``, ``shards-build-w2`` (2 workers),
+``build-w2`` (per-document layout, 2 workers), ``shards-validate``,
+``shards-build+validate-w2`` (all of ``newsprov build``), ``shards-ray`` (Ray in local mode,
+2 CPUs) and the floor of that layout, ``shards-floor`` and ``shards-floor-w2`` (1 and 2
+processes): pyarrow's JSON reader over the shards, the same flat-table explosion and zstd
+Parquet, timed whole, reading included, no checks. A build's ratio is to the floor with its
+number of processes. The exports of ``build-w2``, ``shards-build``, ``shards-build-w2`` and
+``shards-ray`` are compared byte for byte with ``build``'s. One size per invocation keeps
+each run's ratios its own (see docs/scale.md for the commands).
 """
 
 from __future__ import annotations
@@ -103,7 +116,8 @@ FLOOR_OF = {**{v: "floor" for v in DEFAULT_VARIANTS},
             **{v: "shards-floor-w2" if v.endswith(("-w2", "-ray")) else "shards-floor"
                for v in SHARDED_VARIANTS}, "build-w2": "floor"}
 RESULT_PREFIX = "RESULT "
-README_SECTION = "benchmark"
+README_SECTION = "benchmark"            # the per-document build before the pipeline
+PIPELINE_SECTION = "benchmark-pipeline"  # the pipeline on both layouts (bench_pipeline.results)
 
 
 # ------------------------------------------------------------------ variants (in the child)
@@ -418,7 +432,7 @@ def bench_size(documents: int, workdir: Path, jobs: int, variants: tuple[str, ..
     reporting = threading.Lock()             # with --jobs 2, two sequences finish variants
 
     def summary() -> dict[str, Any]:
-        written = [results[v]["rows"] for v in ("build", "floor", "datasets") if v in results]
+        written = [result["rows"] for result in results.values() if "rows" in result]
         built = {}
         if "build" in results:
             built = {"rows": results["build"]["rows"]}
@@ -535,6 +549,8 @@ def main() -> None:
                         help="reuse the workdir's corpus of a size if there, and keep it")
     parser.add_argument("--readme", type=Path,
                         help="write the table of --results into this README and run nothing")
+    parser.add_argument("--section", default=README_SECTION,
+                        help="the README's generated section to write (default: %(default)s)")
     parser.add_argument("--variant", choices=VARIANTS, help=argparse.SUPPRESS)
     parser.add_argument("--corpus", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
@@ -546,7 +562,7 @@ def main() -> None:
         if not args.results:
             parser.error("--readme needs --results")
         text = args.readme.read_text(encoding="utf-8")
-        write_atomic(args.readme, replace_section(text, README_SECTION,
+        write_atomic(args.readme, replace_section(text, args.section,
                                                   readme_table(args.results)))
         return
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="newsprov-bench."))
