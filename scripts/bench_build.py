@@ -30,7 +30,20 @@ Markdown table of every run in it goes to stdout, and
 
     python scripts/bench_build.py --results scripts/bench_build.results.json --readme docs/scale.md
 
-writes that table into the generated ``benchmark`` section of docs/scale.md, running nothing.
+writes that table into the generated ``benchmark`` section of docs/scale.md, running nothing
+(``--section benchmark-pipeline`` with ``--results scripts/bench_pipeline.results.json``: the
+table of the pipelined build on both layouts).
+
+The sharded layout's variants (``--variants``, not run by default) run on the same corpus
+converted to shards of 2,500 documents: ``shards-build``, ``shards-build-w2`` (2 workers),
+``build-w2`` (per-document layout, 2 workers), ``shards-validate``,
+``shards-build+validate-w2`` (all of ``newsprov build``), ``shards-ray`` (Ray in local mode,
+2 CPUs) and the floor of that layout, ``shards-floor`` and ``shards-floor-w2`` (1 and 2
+processes): pyarrow's JSON reader over the shards, the same flat-table explosion and zstd
+Parquet, timed whole, reading included, no checks. A build's ratio is to the floor with its
+number of processes. The exports of ``build-w2``, ``shards-build``, ``shards-build-w2`` and
+``shards-ray`` are compared byte for byte with ``build``'s. One size per invocation keeps
+each run's ratios its own (see docs/scale.md for the commands).
 """
 
 from __future__ import annotations
@@ -52,35 +65,59 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from newsprov.build.execution import Execution
 from newsprov.build.export import (
     BATCH_DOCUMENTS,
     ROW_GROUP_ROWS,
     arrow_tables,
-    build,
     document_row,
-    split_rule,
+    flat_table,
 )
+from newsprov.build.pipeline import build
 from newsprov.core import schema
 from newsprov.core.files import read_json, replace_section, write_atomic
-from newsprov.core.layout import GOLD_DIR, SPLIT_PLAN
+from newsprov.core.layout import COLLECTION_DIR, GOLD_DIR
 from newsprov.store.annotations import empty_annotations
 from newsprov.store.corpus import CorpusOnDisk
-from newsprov.store.splits import read_split_plan
+from newsprov.store.shards import Collection, documents_to_collection
+from newsprov.store.splits import hashed_split
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from synth_corpus import generate  # a sibling script, not a package module
 
-VARIANTS = ("build", "validate", "build+validate", "floor", "datasets")
+# The variants of the per-document layout (the default), then those of the sharded layout
+# (the same corpus converted to shards of TASK_DOCUMENTS documents); "-w2": 2 workers (the
+# floor: 2 processes), the others 1; "ray": Ray in local mode with 2 CPUs.
+DEFAULT_VARIANTS = ("build", "validate", "build+validate", "floor", "datasets")
+SHARDED_VARIANTS = ("shards-build", "shards-build-w2", "build-w2", "shards-validate",
+                    "shards-build+validate-w2", "shards-floor", "shards-floor-w2",
+                    "shards-ray")
+VARIANTS = DEFAULT_VARIANTS + SHARDED_VARIANTS
+TASK_DOCUMENTS = 2_500
 # The order variants run in. With --jobs 2 the two sequences run side by side: a quicker
 # run for correctness (the smoke test), whose timings disturb each other.
-SEQUENCES = (("build", "validate", "floor"), ("build+validate", "datasets"))
+# The parallel builds come right after build, whose export they are compared with byte for
+# byte, and before the floor, after which it is deleted.
+SEQUENCES = (("build", "validate", "build-w2", "shards-build", "shards-validate",
+              "shards-build-w2", "shards-ray", "shards-floor", "shards-floor-w2", "floor"),
+             ("build+validate", "datasets", "shards-build+validate-w2"))
 # Exports no longer needed once a variant has run (disk: a 1M export is gigabytes).
 DONE_WITH = {"floor": ("build", "floor"), "build+validate": ("build+validate",),
-             "datasets": ("datasets",)}
+             "datasets": ("datasets",), "build-w2": ("build-w2",),
+             "shards-floor": ("shards-build", "shards-floor"),
+             "shards-floor-w2": ("shards-floor-w2",),
+             "shards-build-w2": ("shards-build-w2",), "shards-ray": ("shards-ray",),
+             "shards-build+validate-w2": ("shards-build+validate-w2",)}
+# What each variant's throughput is compared with: the floor of its layout and processes.
+FLOOR_OF = {**{v: "floor" for v in DEFAULT_VARIANTS},
+            **{v: "shards-floor-w2" if v.endswith(("-w2", "-ray")) else "shards-floor"
+               for v in SHARDED_VARIANTS}, "build-w2": "floor"}
 RESULT_PREFIX = "RESULT "
-README_SECTION = "benchmark"
+README_SECTION = "benchmark"            # the per-document build before the pipeline
+PIPELINE_SECTION = "benchmark-pipeline"  # the pipeline on both layouts (bench_pipeline.results)
 
 
 # ------------------------------------------------------------------ variants (in the child)
@@ -91,13 +128,14 @@ def parsed_rows(corpus_root: Path, seconds: list[float]) -> Iterator[dict]:
     beyond reading a document's own; the time this takes is added to ``seconds[0]``."""
     started = time.perf_counter()
     corpus = CorpusOnDisk(corpus_root)
-    split_of = split_rule(corpus, read_split_plan(corpus_root / SPLIT_PLAN), {})
     gold = corpus_root / GOLD_DIR
     for doc_id in corpus:
         document = corpus[doc_id]
         path = gold / f"{doc_id}.json"
         annotations = read_json(path) if path.exists() else empty_annotations(document)
-        row = document_row(document, annotations, split_of(document))
+        # the synthetic corpus plans no split: every document goes by its story's hash
+        row = document_row(document, annotations,
+                           hashed_split(document.metadata["story_group"]))
         seconds[0] += time.perf_counter() - started
         yield row
         started = time.perf_counter()
@@ -109,11 +147,18 @@ def table_rows(directory: Path) -> dict[str, int]:
             for table in schema.TABLES if (directory / table).is_dir()}
 
 
-def run_build(corpus: Path, out: Path, validate: bool) -> dict[str, Any]:
+def run_build(corpus: Path, out: Path, validate: bool, workers: int = 1,
+              executor: str = "local") -> dict[str, Any]:
     if validate:
         import great_expectations  # noqa: F401  (a fixed 4 s import, not part of the build)
+    if executor == "ray":
+        import ray
+
+        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)  # untimed start
     started = time.perf_counter()
-    manifest = build(corpus, out, validate=validate)
+    manifest = build(corpus, out, validate=validate, task_documents=TASK_DOCUMENTS,
+                     execution=Execution(workers=workers, executor=executor))
+    assert manifest is not None
     return {"seconds": time.perf_counter() - started, "rows": table_rows(out),
             "manifest_rows": {t: sum(s.values()) for t, s in manifest["tables"].items()}}
 
@@ -162,6 +207,72 @@ def run_floor(corpus: Path, out: Path) -> dict[str, Any]:
             "rows": table_rows(out)}
 
 
+def shard_schemas() -> tuple[pa.Schema, pa.Schema]:
+    """The explicit schemas of a documents line and an attributes line, from the export's
+    columns (so the JSON reader infers nothing)."""
+    columns = schema.TABLES["documents"]
+    metadata = pa.struct([columns.field("doc_id" if f.name == "id" else f.name).with_name(f.name)
+                          for f in schema.METADATA_FIELDS])
+    annotations = pa.struct([pa.field("doc_id", pa.string()), pa.field("text_sha256", pa.string()),
+                             columns.field("authorship"),
+                             *(columns.field(kind) for kind in schema.ANNOTATION_KINDS)])
+    return (pa.schema([("id", pa.string()), ("text", pa.string()), ("metadata", metadata)]),
+            pa.schema([("id", pa.string()), ("annotations", annotations)]))
+
+
+def floor_shard(shard: Path, gold: Path, out: Path) -> None:
+    """One shard to the export's tables: pyarrow's JSON reader, the flat tables exploded in
+    Arrow, zstd Parquet; no checks."""
+    from pyarrow import json as pajson
+
+    documents_schema, attributes_schema = shard_schemas()
+
+    def read(path: Path, explicit: pa.Schema) -> pa.Table:
+        options = pajson.ParseOptions(explicit_schema=explicit,
+                                      unexpected_field_behavior="ignore")
+        return pajson.read_json(path, parse_options=options,
+                                read_options=pajson.ReadOptions(block_size=64 << 20))
+
+    lines, attributes = read(shard, documents_schema), read(gold, attributes_schema)
+    metadata = lines["metadata"].combine_chunks()
+    annotations = attributes["annotations"].combine_chunks()
+    splits = pa.array([hashed_split(story) for story in
+                       metadata.field("story_group").to_pylist()], pa.string())
+    columns = []
+    for field in schema.TABLES["documents"]:
+        name = "id" if field.name == "doc_id" else field.name
+        columns.append(splits if name == "split" else lines["text"] if name == "text"
+                       else annotations.field(name) if name in annotations.type.names
+                       and name != "doc_id" else metadata.field(name))
+    documents = pa.Table.from_arrays(columns, schema=schema.TABLES["documents"])
+    for split in schema.SPLIT.names:
+        part = documents.filter(pc.equal(documents["split"], split))
+        if not part.num_rows:
+            continue
+        for table_name in schema.TABLES:
+            table = part if table_name == "documents" else flat_table(part, table_name)
+            if table.num_rows:
+                (out / table_name).mkdir(parents=True, exist_ok=True)
+                pq.write_table(table, out / table_name / f"{split}-{shard.name}.parquet",
+                               compression="zstd", row_group_size=ROW_GROUP_ROWS)
+
+
+def run_sharded_floor(corpus: Path, out: Path, processes: int) -> dict[str, Any]:
+    from multiprocessing import get_context
+
+    collection = Collection(corpus / COLLECTION_DIR)
+    shards = collection.shards()
+    jobs = [(shard, collection.attribute_shard(shard, GOLD_DIR.name), out) for shard in shards]
+    started = time.perf_counter()
+    if processes == 1:
+        for job in jobs:
+            floor_shard(*job)
+    else:
+        with get_context("forkserver").Pool(processes) as pool:
+            pool.starmap(floor_shard, jobs)
+    return {"seconds": time.perf_counter() - started, "rows": table_rows(out)}
+
+
 def run_datasets(corpus: Path, out: Path) -> dict[str, Any]:
     import datasets
 
@@ -193,7 +304,15 @@ def run_variant(variant: str, corpus: Path, out: Path) -> None:
     runs: dict[str, Callable[[Path, Path], dict[str, Any]]] = {
         "build": lambda c, o: run_build(c, o, validate=False),
         "build+validate": lambda c, o: run_build(c, o, validate=True),
-        "validate": run_validate, "floor": run_floor, "datasets": run_datasets}
+        "validate": run_validate, "floor": run_floor, "datasets": run_datasets,
+        "build-w2": lambda c, o: run_build(c, o, validate=False, workers=2),
+        "shards-build": lambda c, o: run_build(c, o, validate=False),
+        "shards-build-w2": lambda c, o: run_build(c, o, validate=False, workers=2),
+        "shards-build+validate-w2": lambda c, o: run_build(c, o, validate=True, workers=2),
+        "shards-validate": run_validate,
+        "shards-floor": lambda c, o: run_sharded_floor(c, o, 1),
+        "shards-floor-w2": lambda c, o: run_sharded_floor(c, o, 2),
+        "shards-ray": lambda c, o: run_build(c, o, validate=False, workers=2, executor="ray")}
     result = runs[variant](corpus, out)
     print(RESULT_PREFIX + json.dumps({**result, "peak_rss_mb": peak_rss_mb()}), flush=True)
 
@@ -266,7 +385,7 @@ def row_chunks(files: list[Path], rows: int) -> Iterator[pa.Table]:
 
 def corpus_bytes(root: Path) -> int:
     return sum(entry.stat().st_size for directory in (root / "corpus", root / "annotations")
-               for entry in walk_files(directory))
+               if directory.is_dir() for entry in walk_files(directory))
 
 
 def walk_files(directory: Path) -> Iterator[os.DirEntry]:
@@ -296,17 +415,24 @@ def bench_size(documents: int, workdir: Path, jobs: int, variants: tuple[str, ..
         partial.rename(corpus)
     size = {"documents": documents, "planned_variants": list(variants), "started": started_at,
             "generate_seconds": generate_seconds, "input_mb": corpus_bytes(corpus) / 1e6}
+    sharded = corpus.with_name(corpus.name + "-shards")
+    if any(v.startswith("shards-") for v in variants) and not sharded.is_dir():
+        started = time.perf_counter()
+        convert_to_shards(corpus, sharded)
+        size["convert_seconds"] = time.perf_counter() - started
+        size["sharded_input_mb"] = corpus_bytes(sharded) / 1e6
     print(f"[{documents}] corpus: {size['input_mb']:.0f} MB", file=sys.stderr, flush=True)
 
     def output(variant: str) -> Path:                # validate reads the build's export
-        name = "build" if variant == "validate" else variant.replace("+", "-")
+        name = variant.removesuffix("validate") + "build" if variant.endswith("-validate") \
+            or variant == "validate" else variant.replace("+", "-")
         return workdir / f"out-{documents}-{name}" / "data"
 
     results: dict[str, Any] = {}
     reporting = threading.Lock()             # with --jobs 2, two sequences finish variants
 
     def summary() -> dict[str, Any]:
-        written = [results[v]["rows"] for v in ("build", "floor", "datasets") if v in results]
+        written = [result["rows"] for result in results.values() if "rows" in result]
         built = {}
         if "build" in results:
             built = {"rows": results["build"]["rows"]}
@@ -318,11 +444,12 @@ def bench_size(documents: int, workdir: Path, jobs: int, variants: tuple[str, ..
 
     def run(sequence: tuple[str, ...]) -> None:
         for variant in (v for v in sequence if v in variants):
-            if variant != "validate":
+            if variant not in ("validate", "shards-validate"):    # they read a build
                 shutil.rmtree(output(variant).parent, ignore_errors=True)
                 output(variant).parent.mkdir(parents=True)
             load = os.getloadavg()[0]
-            result = {**measure(variant, corpus, output(variant)),
+            source = sharded if variant.startswith("shards-") else corpus
+            result = {**measure(variant, source, output(variant)),
                       "load_average": [load, os.getloadavg()[0]]}
             result["documents_per_second"] = documents / result["seconds"]
             result["mb_per_second"] = size["input_mb"] / result["seconds"]
@@ -330,6 +457,12 @@ def bench_size(documents: int, workdir: Path, jobs: int, variants: tuple[str, ..
                   f"{result['peak_rss_mb']:.0f} MB", file=sys.stderr, flush=True)
             if variant == "floor" and "build" in variants:
                 size["floor_equals_build"] = same_rows(output("build"), output("floor"))
+            if variant == "shards-floor" and "shards-build" in variants:
+                size["shards_floor_equals_build"] = same_rows(output("shards-build"),
+                                                              output("shards-floor"))
+            if variant in ("build-w2", "shards-build", "shards-build-w2", "shards-ray") and \
+                    "build" in results:
+                size[f"{variant}_equals_build"] = same_bytes(output("build"), output(variant))
             for name in DONE_WITH.get(variant, ()):
                 size[f"{name}_output_mb"] = sum(
                     f.stat().st_size for f in walk_files(output(name))) / 1e6
@@ -344,7 +477,27 @@ def bench_size(documents: int, workdir: Path, jobs: int, variants: tuple[str, ..
         shutil.rmtree(leftover)
     if not keep_corpus:
         shutil.rmtree(corpus)
+        shutil.rmtree(sharded, ignore_errors=True)
     return summary()
+
+
+def convert_to_shards(corpus: Path, sharded: Path) -> None:
+    """The corpus as a collection of shards of TASK_DOCUMENTS documents (the converter),
+    with the repository files a build reads."""
+    sharded.mkdir()
+    for name in ("release.json", "CHANGELOG.md", "corpus/splits.json"):
+        (sharded / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(corpus / name, sharded / name)
+    documents_to_collection(corpus, sharded / COLLECTION_DIR, TASK_DOCUMENTS)
+
+
+def same_bytes(first: Path, second: Path) -> bool:
+    """Two exports are the same files with the same bytes."""
+    def files(directory: Path) -> dict[str, Path]:
+        return {str(p.relative_to(directory)): p for p in directory.rglob("*") if p.is_file()}
+    left, right = files(first), files(second)
+    return left.keys() == right.keys() and all(
+        left[name].read_bytes() == right[name].read_bytes() for name in left)
 
 
 def markdown(runs: list[dict[str, Any]]) -> str:
@@ -358,7 +511,7 @@ def markdown(runs: list[dict[str, Any]]) -> str:
             lines.append(
                 f"| {run['documents']:,} | {run.get('started', '-')} | {name} | {speed:,.0f} | "
                 f"{result['mb_per_second']:.1f} | {result['peak_rss_mb']:.0f} | "
-                f"{ratio(speed, variants.get('floor'))} | "
+                f"{ratio(speed, variants.get(FLOOR_OF.get(name, 'floor')))} | "
                 f"{ratio(speed, variants.get('datasets'))} |")
     return "\n".join(lines)
 
@@ -388,12 +541,16 @@ def main() -> None:
     parser.add_argument("--results", type=Path, help="write the results here (JSON)")
     parser.add_argument("--jobs", type=int, choices=(1, 2), default=1,
                         help="2: run the variant sequences side by side (timings disturbed)")
-    parser.add_argument("--variants", nargs="+", choices=VARIANTS, default=list(VARIANTS),
-                        help="run only these (validate needs build)")
+    parser.add_argument("--variants", nargs="+", choices=VARIANTS,
+                        default=list(DEFAULT_VARIANTS),
+                        help="run these (default: the per-document ones; a validate variant "
+                             "needs its build, -w2 and ray variants compare with build)")
     parser.add_argument("--keep-corpus", action="store_true",
                         help="reuse the workdir's corpus of a size if there, and keep it")
     parser.add_argument("--readme", type=Path,
                         help="write the table of --results into this README and run nothing")
+    parser.add_argument("--section", default=README_SECTION,
+                        help="the README's generated section to write (default: %(default)s)")
     parser.add_argument("--variant", choices=VARIANTS, help=argparse.SUPPRESS)
     parser.add_argument("--corpus", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
@@ -405,7 +562,7 @@ def main() -> None:
         if not args.results:
             parser.error("--readme needs --results")
         text = args.readme.read_text(encoding="utf-8")
-        write_atomic(args.readme, replace_section(text, README_SECTION,
+        write_atomic(args.readme, replace_section(text, args.section,
                                                   readme_table(args.results)))
         return
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="newsprov-bench."))

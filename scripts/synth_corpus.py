@@ -2,7 +2,8 @@
 
     python scripts/synth_corpus.py OUT_DIR --documents 100000 [--workers 2] [--seed 0]
 
-writes ``OUT_DIR/corpus/documents/<id>/{text.txt,metadata.json}``, ``annotations/gold/<id>.json``,
+writes ``OUT_DIR/corpus/documents/<id>/{text.txt,metadata.json}``, ``annotations/gold/<id>.json``
+(or, with ``--layout shards``, the same documents as a collection in ``corpus/collection``),
 ``corpus/splits.json``, ``release.json`` and ``CHANGELOG.md`` with the package's own writers,
 so every file is in the format ``newsprov build`` reads. Nothing here is news: ids start with
 ``synthetic-``, and publisher, collection method, rights and notes say the text was generated
@@ -32,9 +33,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from newsprov.core.layout import CHANGELOG, DOCUMENTS_DIR, GOLD_DIR, RELEASE_FILE, SPLIT_PLAN
+from newsprov.build.pipeline import TASK_DOCUMENTS as SHARD_DOCUMENTS
+from newsprov.core.layout import (
+    CHANGELOG,
+    COLLECTION_DIR,
+    DOCUMENTS_DIR,
+    GOLD_DIR,
+    RELEASE_FILE,
+    SPLIT_PLAN,
+)
 from newsprov.store.annotations import empty_annotations, write_annotation_file
 from newsprov.store.corpus import Document, text_sha256, write_document
+from newsprov.store.shards import CollectionWriter, shard_name
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 STORY_SIZE = 3                   # two original reports and a machine rewrite of the first
@@ -286,19 +296,24 @@ def metadata(draft: Draft, story: int, source: Draft | None) -> dict[str, Any]:
     }
 
 
-def write_one(root: Path, seed: int, index: int) -> int:
-    """Write document ``index`` and its gold file; return the bytes written."""
+def make_one(seed: int, index: int) -> tuple[Document, dict]:
+    """Document ``index`` and its gold annotations."""
     story, position = divmod(index, STORY_SIZE)
     draft, facts = original(seed, story * STORY_SIZE if position == STORY_SIZE - 1 else index)
     source = None
     if position == STORY_SIZE - 1:
         source, draft = draft, rewrite(seed, index, draft, facts)
     document = Document(metadata(draft, story, source), draft.text)
-    directory = write_document(root, document.metadata, document.text)
     authorship = {"label": "machine" if source else "human",
                   "evidence": "Synthetic: known by construction.", "provenance": ANNOTATOR}
-    annotations = {**empty_annotations(document), "authorship": authorship, **draft.records}
-    gold = root / GOLD_DIR / f"{draft.doc_id}.json"
+    return document, {**empty_annotations(document), "authorship": authorship, **draft.records}
+
+
+def write_one(root: Path, seed: int, index: int) -> int:
+    """Write document ``index`` and its gold file; return the bytes written."""
+    document, annotations = make_one(seed, index)
+    directory = write_document(root, document.metadata, document.text)
+    gold = root / GOLD_DIR / f"{document.id}.json"
     write_annotation_file(gold, annotations)
     return sum(p.stat().st_size for p in (*directory.iterdir(), gold))
 
@@ -307,25 +322,45 @@ def write_range(root: Path, seed: int, start: int, stop: int) -> int:
     return sum(write_one(root, seed, index) for index in range(start, stop))
 
 
-def generate(root: Path, documents: int, *, seed: int = 0, workers: int | None = None) -> int:
-    """Write a synthetic corpus of ``documents`` documents into ``root``; return its bytes."""
+def write_shard(root: Path, seed: int, start: int, stop: int, shard: int) -> int:
+    """Write documents ``start`` to ``stop`` as shard number ``shard`` of the collection, in
+    id order; return its bytes."""
+    documents = sorted((make_one(seed, index) for index in range(start, stop)),
+                       key=lambda pair: pair[0].id)
+    writer = CollectionWriter(root / COLLECTION_DIR, (GOLD_DIR.name,), stop - start, shard)
+    for document, gold in documents:
+        writer.add(document.id, document.metadata, document.text, {}, {GOLD_DIR.name: gold})
+    writer.close()
+    return sum(p.stat().st_size for p in (root / COLLECTION_DIR).rglob(shard_name(shard)))
+
+
+def generate(root: Path, documents: int, *, seed: int = 0, workers: int | None = None,
+             layout: str = "documents", shard_documents: int = SHARD_DOCUMENTS) -> int:
+    """Write a synthetic corpus of ``documents`` documents into ``root`` in the per-document
+    layout or as a collection of shards (``layout="shards"``); return its bytes."""
     root = root.resolve()
     if root == REPOSITORY or REPOSITORY in root.parents:
         sys.exit(f"refusing to write synthetic documents inside the repository: {root}")
     if root.exists() and any(root.iterdir()):
         sys.exit(f"refusing to write into a folder that is not empty: {root}")
-    (root / DOCUMENTS_DIR).mkdir(parents=True, exist_ok=True)
-    (root / GOLD_DIR).mkdir(parents=True, exist_ok=True)
+    (root / SPLIT_PLAN).parent.mkdir(parents=True, exist_ok=True)
     (root / SPLIT_PLAN).write_text(json.dumps({"stories": {}}) + "\n", encoding="utf-8")
     (root / RELEASE_FILE).write_text(json.dumps(RELEASE, indent=2) + "\n", encoding="utf-8")
     (root / CHANGELOG).write_text(f"# Changelog\n\n## [{RELEASE['version']}] - {ADDED}\n\n"
                                   "Synthetic benchmark corpus; not a release.\n",
                                   encoding="utf-8")
-    chunk = 2_000
+    chunk = shard_documents if layout == "shards" else 2_000
     starts = range(0, documents, chunk)
+    stops = [min(s + chunk, documents) for s in starts]
     with ProcessPoolExecutor(workers or os.cpu_count()) as pool:
-        sizes = pool.map(write_range, [root] * len(starts), [seed] * len(starts), starts,
-                         [min(s + chunk, documents) for s in starts])
+        if layout == "shards":
+            sizes = pool.map(write_shard, [root] * len(starts), [seed] * len(starts), starts,
+                             stops, range(len(starts)))
+        else:
+            (root / DOCUMENTS_DIR).mkdir(parents=True, exist_ok=True)
+            (root / GOLD_DIR).mkdir(parents=True, exist_ok=True)
+            sizes = pool.map(write_range, [root] * len(starts), [seed] * len(starts), starts,
+                             stops)
         return sum(sizes)
 
 
@@ -335,8 +370,13 @@ def main() -> None:
     parser.add_argument("--documents", type=int, required=True)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--layout", choices=("documents", "shards"), default="documents",
+                        help="per-document folders, or a collection of shards in "
+                             f"{COLLECTION_DIR}")
+    parser.add_argument("--shard-documents", type=int, default=SHARD_DOCUMENTS)
     args = parser.parse_args()
-    size = generate(args.out, args.documents, seed=args.seed, workers=args.workers)
+    size = generate(args.out, args.documents, seed=args.seed, workers=args.workers,
+                    layout=args.layout, shard_documents=args.shard_documents)
     print(f"{args.documents} synthetic documents, {size / 1e6:.1f} MB, in {args.out}")
 
 

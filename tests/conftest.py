@@ -76,7 +76,7 @@ def scratch_repo(tmp_path: Path) -> Path:
 @pytest.fixture(scope="session")
 def fresh_export(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The release rebuilt from the committed inputs into a temporary folder."""
-    from newsprov.build.export import build
+    from newsprov.build.pipeline import build
 
     out = tmp_path_factory.mktemp("export") / "data"
     build(REPO, out)

@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from newsprov.annotate.ingest import MAX_BYTES, Provenance, add
-from newsprov.build.export import build
+from newsprov.build.pipeline import build
 from newsprov.cli import main
 from newsprov.core.errors import InputError
 from newsprov.core.files import read_json

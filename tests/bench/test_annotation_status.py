@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 from click.testing import CliRunner
 
 from newsprov.bench.evaluation import read_release, write_predictions
-from newsprov.build.export import build
+from newsprov.build.pipeline import build
 from newsprov.cli import main
 from newsprov.core import schema
 from newsprov.core.layout import DATA_DIR, MANIFEST, SPLIT_PLAN

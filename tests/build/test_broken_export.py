@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from newsprov.build.export import build
+from newsprov.build.pipeline import build
 from newsprov.cli import main
 from newsprov.core.layout import MANIFEST, VALIDATION_REPORT
 

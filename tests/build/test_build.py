@@ -9,7 +9,7 @@ import datasets
 import pyarrow.parquet as pq
 import pytest
 
-from newsprov.build.export import build
+from newsprov.build.pipeline import build
 from newsprov.core import schema
 from newsprov.core.errors import InputError
 from newsprov.core.files import file_sha256

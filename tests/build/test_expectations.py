@@ -22,8 +22,9 @@ from click.testing import CliRunner
 
 from newsprov.build import validation
 from newsprov.build.expectations import ISO_639_1, PROVENANCE_FRAME, relaxed, suites
-from newsprov.build.export import build, write_export
+from newsprov.build.export import write_export
 from newsprov.build.gxrunner import ValidationReport
+from newsprov.build.pipeline import assemble, build
 from newsprov.build.validation import validate_export
 from newsprov.cli import main
 from newsprov.core import schema
@@ -518,13 +519,13 @@ def test_validate_command_reports_and_exits_non_zero(export: Path) -> None:
 
 
 def test_build_does_not_publish_an_export_that_fails(scratch_repo: Path) -> None:
-    def write_then_corrupt(items: Any, directory: Path, release: Release) -> dict:
-        manifest = write_export(items, directory, release)
-        edit_table(directory, "documents", lambda rows: rows[0].update(sha256="0" * 64))
+    def assemble_then_corrupt(plan: Any, staging: Path) -> dict:
+        manifest = assemble(plan, staging)
+        edit_table(staging, "documents", lambda rows: rows[0].update(sha256="0" * 64))
         return manifest
 
     before = {p: p.read_bytes() for p in (scratch_repo / "data").rglob("*") if p.is_file()}
-    with mock.patch("newsprov.build.export.write_export", write_then_corrupt), \
+    with mock.patch("newsprov.build.pipeline.assemble", assemble_then_corrupt), \
             pytest.raises(Exception, match="nothing was published") as error:
         build(scratch_repo)
     assert "documents: sha256 equals the sha256 of text" in str(error.value)

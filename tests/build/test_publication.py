@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
-from newsprov.build.export import build
+from newsprov.build.pipeline import build
 from newsprov.build.publication import build_lock
 from newsprov.cli import main
 from newsprov.core.errors import Failure
@@ -157,10 +157,10 @@ def assert_readable(root: Path) -> None:
 # A build run in a child that kills itself (SIGKILL) at the n-th call of one function.
 KILLER = """
 import os, pathlib, shutil, signal, sys
-from newsprov.build import export
+from newsprov.build import export, pipeline
 from newsprov.cli import main
 target, nth = sys.argv[1], int(sys.argv[2])
-owner, name = {"write_export": (export, "write_export"), "sha256": (export, "file_sha256"),
+owner, name = {"assemble": (pipeline, "assemble"), "sha256": (export, "file_sha256"),
                "rename": (os, "replace"), "unlink": (pathlib.Path, "unlink"),
                "rmtree": (shutil, "rmtree")}[target]
 original, calls = getattr(owner, name), []
@@ -170,13 +170,13 @@ def killing(*arguments, **options):
         os.kill(os.getpid(), signal.SIGKILL)
     return original(*arguments, **options)
 setattr(owner, name, killing)
-main(["build", "--root", sys.argv[3], "--no-validate"])
+main(["build", "--root", sys.argv[3], "--no-validate", "--workers", "1"])
 """
 
-# Each phase: before the export is written, while shards are named, before each rename
+# Each phase: before the export is assembled, while shards are named, before each rename
 # (the changed shards' moves into data/, the manifest switch, the card, datasheet and
 # croissant), while old shards are removed, while the staging folder is removed.
-PHASES = [("write_export", 1), ("sha256", 3), *(("rename", n) for n in range(1, 7)),
+PHASES = [("assemble", 1), ("sha256", 3), *(("rename", n) for n in range(1, 7)),
           ("unlink", 1), ("unlink", 2), ("rmtree", 1)]
 KILLED = {False: 7, True: 11}  # phases that happen: no shard moves when nothing changed
 

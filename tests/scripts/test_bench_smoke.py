@@ -17,12 +17,13 @@ from newsprov.store.corpus import load_corpus
 
 SCRIPTS = REPO / "scripts"
 sys.path.insert(0, str(SCRIPTS))
-from bench_build import README_SECTION, earlier_runs, machine, readme_table  # noqa: E402  (scripts, not package modules)
+from bench_build import PIPELINE_SECTION, README_SECTION, earlier_runs, machine, readme_table  # noqa: E402  (scripts, not package modules)
 from synth_corpus import STORY_SIZE, generate  # noqa: E402
 
 SMOKE_DOCUMENTS = 10_000
 SCALE_DOC = SCRIPTS.parent / "docs" / "scale.md"
 RESULTS = SCRIPTS / "bench_build.results.json"
+PIPELINE_RESULTS = SCRIPTS / "bench_pipeline.results.json"
 
 
 def test_synthetic_corpus_passes_every_check_and_says_it_is_synthetic(tmp_path: Path) -> None:
@@ -104,6 +105,9 @@ def test_readme_table_is_the_table_of_the_results_file() -> None:
     readme = SCALE_DOC.read_text(encoding="utf-8")
     assert section_body(readme, README_SECTION) == readme_table(RESULTS), \
         "the benchmark table of docs/scale.md is stale: run bench_build.py --results ... --readme"
+    assert section_body(readme, PIPELINE_SECTION) == readme_table(PIPELINE_RESULTS), \
+        "the pipeline's table of docs/scale.md is stale: run bench_build.py --results " \
+        "scripts/bench_pipeline.results.json --readme docs/scale.md --section " + PIPELINE_SECTION
 
 
 def test_readme_option_rewrites_a_stale_table(tmp_path: Path) -> None:
@@ -114,3 +118,23 @@ def test_readme_option_rewrites_a_stale_table(tmp_path: Path) -> None:
                     "--readme", str(stale)], check=True)
     assert stale.read_text(encoding="utf-8") == replace_section(
         text, README_SECTION, readme_table(RESULTS))
+
+
+def test_sharded_variants_write_the_build_s_export(tmp_path: Path) -> None:
+    """The sharded layout's variants at a small size: the parallel and sharded builds write
+    the bytes of the 1-worker build, the sharded floor its rows (no timing asserted)."""
+    results = tmp_path / "results.json"
+    variants = ["build", "build-w2", "shards-build", "shards-build-w2", "shards-floor",
+                "shards-floor-w2"]
+    run = subprocess.run(
+        [sys.executable, str(SCRIPTS / "bench_build.py"), "--sizes", "120", "--workdir",
+         str(tmp_path / "work"), "--results", str(results), "--variants", *variants],
+        capture_output=True, text=True, check=False)
+    assert run.returncode == 0, run.stderr[-3000:]
+    [size] = json.loads(results.read_text())["runs"]
+    assert set(size["variants"]) == set(variants)
+    assert size["rows_match"]
+    assert size["shards_floor_equals_build"]
+    for variant in ("build-w2", "shards-build", "shards-build-w2"):
+        assert size[f"{variant}_equals_build"], variant
+    assert not list((tmp_path / "work").iterdir()), "the benchmark leaves its scratch files"

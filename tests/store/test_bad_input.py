@@ -6,6 +6,7 @@ the gold set's content) and break exactly one thing; each case is named after it
 
 from __future__ import annotations
 
+import gzip
 import json
 import shutil
 from collections.abc import Callable
@@ -16,14 +17,23 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
-from newsprov.build.export import build
+from newsprov.build.pipeline import build
 from newsprov.cli import main
 from newsprov.core.errors import InputError
 from newsprov.core.files import read_json
-from newsprov.core.layout import DOCUMENTS_DIR, GOLD_DIR, RELEASE_FILE, SPLIT_PLAN
+from newsprov.core.layout import (
+    COLLECTION_ATTRIBUTES,
+    COLLECTION_DIR,
+    COLLECTION_DOCUMENTS,
+    DOCUMENTS_DIR,
+    GOLD_DIR,
+    RELEASE_FILE,
+    SPLIT_PLAN,
+)
 from newsprov.store.annotations import empty_annotations, load_annotation_set, write_annotation_file
 from newsprov.store.corpus import load_corpus, write_document
 from newsprov.store.release import parquet_files
+from newsprov.store.shards import documents_to_collection, shard_name
 
 ORIGINAL, REWRITE = "000_6ed1f7236875d9ca", "004_c1cf42bd939e682c"
 PROVENANCE = {"annotator": "test-suite", "method": "independent_pass", "date": "2026-11-23"}
@@ -393,6 +403,69 @@ CASES = {
 }
 
 
+# ------------------------------------------------------------------ the sharded layout
+
+
+def as_collection(root: Path) -> None:
+    """Replace the per-document corpus and gold set by a collection of one shard holding the
+    same files' text as they are (not through the converter, which refuses broken files):
+    what a careless collecting tool would write."""
+    documents, gold = root / DOCUMENTS_DIR, root / GOLD_DIR
+    lines, gold_lines = [], []
+    for folder in sorted(documents.iterdir()) if documents.is_dir() else []:
+        fields = [f'"id": {json.dumps(folder.name)}']
+        if (folder / "text.txt").is_file():
+            fields.append(f'"text": {json.dumps((folder / "text.txt").read_text("utf-8"))}')
+        metadata = (folder / "metadata.json").read_text("utf-8").replace("\n", " ")
+        fields += [f'"metadata": {metadata}',
+                   '"files": {}']
+        lines.append("{" + ", ".join(fields) + "}\n")
+        path = gold / f"{folder.name}.json"
+        annotations = path.read_text("utf-8").replace("\n", " ") if path.is_file() else "null"
+        gold_lines.append(f'{{"id": {json.dumps(folder.name)}, "annotations": {annotations}}}\n')
+    collection = root / COLLECTION_DIR
+    collection.mkdir(parents=True)
+    if documents.is_dir():
+        for folder, content in ((COLLECTION_DOCUMENTS, lines),
+                                (f"{COLLECTION_ATTRIBUTES}/gold", gold_lines)):
+            (collection / folder).mkdir(parents=True)
+            with gzip.open(collection / folder / shard_name(0), "wt", encoding="utf-8") as f:
+                f.write("".join(content))
+        shutil.rmtree(documents)
+    shutil.rmtree(gold, ignore_errors=True)
+
+
+# Cases whose broken file has no counterpart in a collection, and why.
+NOT_IN_A_COLLECTION = {
+    "text-not-utf8": "a shard line is JSON, so its text is UTF-8 (its failure is invalid-json)",
+    "file-of-no-document": "an attribute layer holds lines aligned with the documents, not "
+                           "files (its failure is attribute-not-aligned)",
+    "annotation-file-name": "as file-of-no-document",
+}
+# What a collection reports instead, where it differs: case -> (problem, check).
+IN_A_COLLECTION = {
+    "document-file-missing": ("a documents line must be an object with keys",
+                              "shard-line-shape"),
+    "id-not-folder-name": (f"does not match the record id {ORIGINAL!r}", "id-not-folder-name"),
+}
+
+
+def in_a_collection(case: str, file_name: str, record: str | None, problem: str, check: str
+                    ) -> tuple[str, str | None, str, str]:
+    """What a collection reports for a case (skipped if it has no counterpart): the same
+    problem, located at the line of the document (or of its gold attributes) in the shard."""
+    if case in NOT_IN_A_COLLECTION:
+        pytest.skip(NOT_IN_A_COLLECTION[case])
+    problem, check = IN_A_COLLECTION.get(case, (problem, check))
+    line = 2 if REWRITE in (record, file_name.removesuffix(".json")) else 1
+    if file_name in ("metadata.json", "text.txt"):
+        file_name = f"{COLLECTION_DOCUMENTS}/{shard_name(0)}:{line}"
+    elif file_name.endswith(".json") and file_name not in ("splits.json", "release.json",
+                                                           "manifest.json"):
+        file_name = f"{COLLECTION_ATTRIBUTES}/gold/{shard_name(0)}:{line}"
+    return file_name, record, problem, check
+
+
 @pytest.fixture
 def valid_repo(scratch_repo: Path) -> Path:
     minimal_gold(scratch_repo)
@@ -400,17 +473,79 @@ def valid_repo(scratch_repo: Path) -> Path:
     return scratch_repo
 
 
+@pytest.mark.parametrize("layout", ["documents", "shards"])
 @pytest.mark.parametrize("case", CASES)
-def test_broken_input_stops_the_build(valid_repo: Path, case: str) -> None:
+def test_broken_input_stops_the_build(valid_repo: Path, case: str, layout: str) -> None:
     breaks, file_name, record, problem, check = CASES[case]
+    breaks(valid_repo)
+    if layout == "shards":
+        file_name, record, problem, check = in_a_collection(case, file_name, record, problem,
+                                                            check)
+        as_collection(valid_repo)
+    with pytest.raises(InputError) as caught:
+        build(valid_repo, out=valid_repo / "out", validate=False)
+    error = caught.value
+    assert error.file.endswith(file_name) if layout == "shards" else \
+        Path(error.file).name == file_name
+    assert error.record == record
+    assert problem in error.problem
+    assert str(error).startswith(error.file)
+    assert error.check == check
+
+
+def shard_lines(path: Path) -> list[dict]:
+    with gzip.open(path, "rt", encoding="utf-8") as stream:
+        return [json.loads(line) for line in stream]
+
+
+def rewrite_shard(path: Path, change: Callable[[list[dict]], object]) -> None:
+    lines = shard_lines(path)
+    change(lines)
+    with gzip.open(path, "wt", encoding="utf-8") as stream:
+        stream.writelines(json.dumps(line) + "\n" for line in lines)
+
+
+def documents_shard(root: Path) -> Path:
+    return root / COLLECTION_DIR / COLLECTION_DOCUMENTS / shard_name(0)
+
+
+def gold_shard(root: Path) -> Path:
+    return root / COLLECTION_DIR / COLLECTION_ATTRIBUTES / "gold" / shard_name(0)
+
+
+def second_shard_repeating_the_first(root: Path) -> None:
+    shutil.copy(documents_shard(root), documents_shard(root).with_name(shard_name(1)))
+
+
+# Checks of the sharded layout alone: case -> (how to break the collection, the end of the
+# file named, record named, problem, check).
+SHARD_CASES = {
+    "attribute-not-aligned": (
+        lambda r: rewrite_shard(gold_shard(r), lambda lines: lines.reverse()),
+        f"gold/{shard_name(0)}:1", REWRITE, f"the documents shard has {ORIGINAL!r} on this line",
+        "attribute-not-aligned"),
+    "shard-line-shape": (
+        lambda r: rewrite_shard(documents_shard(r), lambda lines: lines[1].pop("files")),
+        f"documents/{shard_name(0)}:2", None, "a documents line must be an object with keys",
+        "shard-line-shape"),
+    "document-id-duplicate": (
+        second_shard_repeating_the_first,
+        f"documents/{shard_name(1)}:1", ORIGINAL, "document id also used at",
+        "document-id-duplicate"),
+}
+
+
+@pytest.mark.parametrize("case", SHARD_CASES)
+def test_broken_collection_stops_the_build(valid_repo: Path, case: str) -> None:
+    breaks, file_end, record, problem, check = SHARD_CASES[case]
+    as_collection(valid_repo)
     breaks(valid_repo)
     with pytest.raises(InputError) as caught:
         build(valid_repo, out=valid_repo / "out", validate=False)
     error = caught.value
-    assert Path(error.file).name == file_name
+    assert error.file.endswith(file_end)
     assert error.record == record
     assert problem in error.problem
-    assert str(error).startswith(error.file)
     assert error.check == check
 
 
@@ -423,6 +558,10 @@ DIRECT_CASES = {
     "annotation-dir-not-found": (
         lambda r: load_annotation_set(r / GOLD_DIR.parent / "missing", load_corpus(r)),
         "missing", None, "annotation directory not found", "annotation-dir-not-found"),
+    "not-canonical": (
+        lambda r: (edit_json(metadata_file(r, ORIGINAL), lambda m: None),
+                   documents_to_collection(r, r / COLLECTION_DIR, 10)),
+        "metadata.json", None, "not in the canonical form", "not-canonical"),
 }
 
 

@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 from playwright.sync_api import BrowserContext, Page, Route, sync_playwright
 
-from newsprov.build.export import build
+from newsprov.build.pipeline import build
 from newsprov.cli import main
 from newsprov.cli.view import view_command
 from newsprov.core.errors import InputError

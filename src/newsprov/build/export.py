@@ -1,4 +1,6 @@
-"""``newsprov build``: corpus + gold annotations -> versioned Parquet release in ``data/``.
+"""The release's tables and their publication: corpus + gold annotations -> versioned
+Parquet release in ``data/`` (``build.pipeline`` runs the build, its tasks write with this
+module's writers).
 
 The export has one nested table (``documents``: one row per document with its annotations
 as typed lists) and one flat table per annotation kind (one row per record), each written
@@ -17,8 +19,7 @@ import contextlib
 import gc
 import json
 import os
-import shutil
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -26,24 +27,14 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from tqdm import tqdm
 
-from newsprov.build.publication import (
-    build_lock,
-    check_writable,
-    publish,
-    remove_leftovers,
-    staging_folder,
-)
 from newsprov.core import schema
 from newsprov.core.errors import Failure, InputError
 from newsprov.core.files import file_sha256, write_atomic
-from newsprov.core.layout import DATA_DIR, GOLD_DIR, MANIFEST, SPLIT_PLAN, VALIDATION_REPORT
+from newsprov.core.layout import MANIFEST, VALIDATION_REPORT
 from newsprov.core.schema import AnnotationFile
-from newsprov.store.annotations import AnnotationSet, empty_annotations
-from newsprov.store.corpus import CorpusOnDisk, Document, check_derivation
-from newsprov.store.release import Release, read_manifest, read_release, released_splits
-from newsprov.store.splits import assign_splits, read_split_plan
+from newsprov.store.corpus import Document
+from newsprov.store.release import Release, read_manifest
 
 PARQUET_METADATA_KEY = b"newsprov"
 BATCH_DOCUMENTS = 256             # documents of a split converted and written at a time
@@ -150,35 +141,49 @@ class ShardedWriter:
             self.writer.close()
             self.writer = None
 
-    def close(self) -> list[dict]:
-        """Close, name the shards (``shard_name``) and describe them for the manifest."""
+    def finish(self) -> list[tuple[Path, int]]:
+        """Write what is gathered and close: the shards written, unnamed, with their rows."""
         if self.gathered:
             self._write_gathered()
         self._close_shard()
-        entries = []
-        for index, (partial, rows) in enumerate(self.shards):
-            sha256 = file_sha256(partial)
-            path = partial.with_name(shard_name(self.split, index, len(self.shards), sha256))
-            os.rename(partial, path)
-            entries.append({"path": str(path.relative_to(self.directory.parent)),
-                            "table": self.table, "split": self.split, "rows": rows,
-                            "bytes": path.stat().st_size, "sha256": sha256})
-        return entries
+        return self.shards
+
+    def close(self) -> list[dict]:
+        """Close, name the shards and describe them for the manifest."""
+        return name_shards(self.directory, self.table, self.split, self.finish())
 
 
-def shard_name(split: str, index: int, count: int, sha256: str) -> str:
+def shard_file_name(split: str, index: int, count: int, sha256: str) -> str:
     """``<split>-NNNNN-of-MMMMM-<hash>.parquet``: the content's hash in the name makes a
     changed shard a new file, so that no cache keyed on file names (as `datasets` is, for a
     local folder) can serve the old rows, and publication never overwrites a file in use."""
     return f"{split}-{index:05d}-of-{count:05d}-{sha256[:SHARD_HASH_DIGITS]}.parquet"
 
 
+def name_shards(directory: Path, table: str, split: str, shards: list[tuple[Path, int]]
+                ) -> list[dict]:
+    """Rename the written shards of one table and split (in their order, all in
+    ``directory``) to their release names; their manifest entries."""
+    entries = []
+    for index, (partial, rows) in enumerate(shards):
+        sha256 = file_sha256(partial)
+        path = directory / shard_file_name(split, index, len(shards), sha256)
+        os.rename(partial, path)
+        entries.append({"path": str(path.relative_to(directory.parent)),
+                        "table": table, "split": split, "rows": rows,
+                        "bytes": path.stat().st_size, "sha256": sha256})
+    return entries
 
 
-def write_export(items: Iterable[tuple[Document, AnnotationFile, str]], directory: Path,
-                 release: Release) -> dict[str, Any]:
-    """Write all tables of all splits into ``directory``; return the manifest."""
-    metadata = {"dataset_version": release.version, "schema_version": schema.SCHEMA_VERSION}
+def export_metadata(release: Release) -> dict[str, str]:
+    """What every Parquet file of an export is stamped with."""
+    return {"dataset_version": release.version, "schema_version": schema.SCHEMA_VERSION}
+
+
+def write_tables(items: Iterable[tuple[Document, AnnotationFile, str]], directory: Path,
+                 metadata: dict[str, str]) -> dict[tuple[str, str], ShardedWriter]:
+    """Write all tables of all splits of these documents into ``directory``; the writers,
+    by table and split, to be finished."""
     writers: dict[tuple[str, str], ShardedWriter] = {}
 
     def write(table_name: str, split: str, table: pa.Table) -> None:
@@ -200,12 +205,23 @@ def write_export(items: Iterable[tuple[Document, AnnotationFile, str]], director
             write_documents(split, pending.pop(split))
     for split, rows in pending.items():
         write_documents(split, rows)
+    return writers
+
+
+def write_export(items: Iterable[tuple[Document, AnnotationFile, str]], directory: Path,
+                 release: Release) -> dict[str, Any]:
+    """Write all tables of all splits into ``directory``; return the manifest."""
+    writers = write_tables(items, directory, export_metadata(release))
     files = [entry for key in sorted(writers) for entry in writers[key].close()]
+    return write_manifest(directory, files, release)
+
+
+def write_manifest(directory: Path, files: list[dict], release: Release) -> dict[str, Any]:
     tables: dict[str, dict[str, int]] = {}
     for entry in files:
         split_rows = tables.setdefault(entry["table"], {})
         split_rows[entry["split"]] = split_rows.get(entry["split"], 0) + entry["rows"]
-    manifest = {"dataset": "newsprov", **metadata, "release_date": release.date,
+    manifest = {"dataset": "newsprov", **export_metadata(release), "release_date": release.date,
                 "tables": tables, "files": files}
     (directory / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     return manifest
@@ -224,42 +240,6 @@ def check_not_overwriting_release(data_dir: Path, manifest: dict, release: Relea
                          check="released-version-changed")
 
 
-def build(root: Path, out: Path | None = None, *, validate: bool = True,
-          after_switch: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
-    """Build the release of the repository at ``root`` into ``out`` (default ``data/``).
-
-    The corpus streams through in id order, each document checked as it is read, so memory
-    does not grow with the corpus; a bad input stops the build before anything is published.
-    ``after_switch`` runs once the new manifest is in place and before the old shards go
-    (``publication.publish``): it rewrites what else names the files.
-    """
-    out = out or root / DATA_DIR
-    release = read_release(root)
-    with build_lock(out):
-        check_writable(out)
-        remove_leftovers(out)
-        corpus = CorpusOnDisk(root)
-        gold_dir = root / GOLD_DIR
-        gold = AnnotationSet(gold_dir, corpus) if gold_dir.is_dir() else None
-        if gold is not None:
-            for path in gold.files_without_document(corpus.directory):
-                gold.check(path)              # raises: a file of no document cannot pass
-        split_of = split_rule(corpus, read_split_plan(root / SPLIT_PLAN),
-                              released_splits(out))
-        staging = staging_folder(out)
-        try:
-            # A progress bar on a terminal only (disable=None): logs and tests stay quiet.
-            documents = tqdm(checked_documents(corpus, gold, split_of), total=len(corpus),
-                             desc="build", unit=" documents", disable=None)
-            with rare_garbage_collection():
-                manifest = write_export(documents, staging, release)
-            check_not_overwriting_release(out, manifest, release)
-            if validate:
-                validate_staged_export(staging, out)
-            publish(staging, out, manifest, after_switch)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
-    return manifest
 
 
 @contextlib.contextmanager
@@ -273,38 +253,6 @@ def rare_garbage_collection() -> Iterator[None]:
         yield
     finally:
         gc.set_threshold(*thresholds)
-
-
-def checked_documents(corpus: CorpusOnDisk, gold: AnnotationSet | None,
-                      split_of: Callable[[Document], str]
-                      ) -> Iterator[tuple[Document, AnnotationFile, str]]:
-    """Every document with its gold annotations and split, checked as it is read."""
-    for doc_id in corpus:
-        document = corpus[doc_id]
-        check_derivation(document, corpus, corpus.directory)
-        annotations = gold.checked_file_of(doc_id) if gold is not None else None
-        yield document, annotations or empty_annotations(document), split_of(document)
-
-
-def split_rule(corpus: Mapping[str, Document], plan: Mapping[str, str],
-               released: Mapping[str, str]) -> Callable[[Document], str]:
-    """``splits.assign_splits`` one document at a time, without the corpus in memory.
-
-    The stories of released documents are settled first (reading each released document's
-    story group); they take precedence over the plan, after which a document's split
-    depends only on its own id and story.
-    """
-    released_documents = {
-        doc_id: Document({"story_group": corpus[doc_id].metadata["story_group"]}, "")
-        for doc_id in released if doc_id in corpus}
-    settled = assign_splits(released_documents, plan, released)
-    story_plan = {**plan, **{released_documents[doc_id].metadata["story_group"]: split
-                             for doc_id, split in settled.items()}}
-
-    def split_of(document: Document) -> str:
-        own = {document.id: released[document.id]} if document.id in released else {}
-        return assign_splits({document.id: document}, story_plan, own)[document.id]
-    return split_of
 
 
 def validate_staged_export(directory: Path, out: Path) -> None:

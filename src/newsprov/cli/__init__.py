@@ -35,6 +35,8 @@ COMMANDS: dict[str, Command] = {
                      "data/."),
     "check": Command("check", "check_command",
                      "Check the corpus and one annotation directory without building."),
+    "convert": Command("convert", "convert_command",
+                       "Convert the corpus between the per-document and the sharded layout."),
     "docs": Command("build", "docs_command",
                     "Regenerate the generated sections of the guidelines, card and datasheet."),
     "detect": Command("annotate", "detect_command",

@@ -38,6 +38,11 @@ INPUT_CHECKS: dict[str, str] = {
     "derivation-loop": "A chain of `derived_from` does not loop.",
     "derivation-other-story": "A derived document is in its source's story group.",
     "document-id": "A new document's id is valid and not taken.",
+    "document-id-duplicate": "A document id appears once in the corpus (all layouts together).",
+    "shard-line-shape": "A line of a collection shard has the keys of the sharded layout.",
+    "attribute-not-aligned": "An attributes line is the line of the same document as the "
+                             "documents shard's line.",
+    "not-canonical": "A file to convert is in the canonical form the converter writes back.",
     # annotation files
     "annotation-dir-not-found": "An annotation directory exists.",
     "annotation-not-object": "An annotation file is a JSON object.",

@@ -17,6 +17,14 @@ TEXT_FILE = "text.txt"
 METADATA_FILE = "metadata.json"
 SPLIT_PLAN = Path("corpus/splits.json")
 
+# The sharded layout of large collections (docs/data-format.md): a collection folder holds
+# documents/<shard>.jsonl.gz and attributes/<layer>/<shard>.jsonl.gz. The build reads the
+# collection here when it exists (or one named by --collection).
+COLLECTION_DIR = Path("corpus/collection")
+COLLECTION_DOCUMENTS = "documents"
+COLLECTION_ATTRIBUTES = "attributes"
+SHARD_SUFFIX = ".jsonl.gz"
+
 # Stand-off annotations.
 ANNOTATIONS_DIR = Path("annotations")
 GOLD_DIR = ANNOTATIONS_DIR / "gold"
@@ -44,6 +52,10 @@ LEADERBOARD = BASELINES_DIR / "leaderboard.json"
 # Reports: build artefacts beside the export folder, not committed.
 REPORTS_DIR = Path("reports")
 VALIDATION_REPORT = REPORTS_DIR / "validation.md"
+BUILD_STATS = REPORTS_DIR / "build-stats.json"     # datatrove's per-step statistics
+# The build's task outputs and completion markers (kept for --resume): beside the export
+# folder, named after it with this suffix.
+BUILD_WORK_SUFFIX = ".work"
 ADJUDICATION_REPORT = REPORTS_DIR / "adjudication.json"
 AGREEMENT_REPORT = REPORTS_DIR / "agreement.json"  # AGREEMENT_FILE is written only when asked
 

@@ -144,14 +144,16 @@ def check_span(span: Mapping[str, Any], text: str, what: str) -> None:
                          f"{text[start:end]!r} at [{start}, {end})")
 
 
-def check_annotation_file(data: Any, path: Path, corpus: Mapping[str, Document],
+def check_annotation_file(data: Any, path: Path | str, corpus: Mapping[str, Document],
                           source_annotations: Mapping[str, AnnotationFile] | None = None,
-                          today: dt.date | None = None) -> AnnotationFile:
+                          name: str | None = None, today: dt.date | None = None
+                          ) -> AnnotationFile:
     """Check one annotation file against the schema, its document and the corpus; return it
     with its keys in the canonical order (any order is read).
 
     ``source_annotations`` (the set this file belongs to) resolves events of a derived
     document to the events of its source; without it those references are not checked.
+    ``name`` is the document the file is stored under (default: the file name's stem).
     Provenance dates after ``today`` (default: the current date) are refused.
     """
     if not isinstance(data, dict):
@@ -166,7 +168,7 @@ def check_annotation_file(data: Any, path: Path, corpus: Mapping[str, Document],
     if document is None:
         raise InputError(path, None, f"doc_id {data['doc_id']!r} is not a corpus document",
                          check="annotation-document-unknown")
-    if path.stem != document.id:
+    if (Path(path).stem if name is None else name) != document.id:
         raise InputError(path, None, f"file name does not match doc_id {document.id!r}",
                          check="annotation-file-name")
     if data["text_sha256"] != document.metadata["sha256"]:
@@ -246,7 +248,7 @@ def _check_event(event: dict[str, Any], mention_ids: set[str], document: Documen
         raise ValueError("source_event_id is set, but the document is not derived")
     if source_annotations is not None:
         source = source_annotations.get(document.derived_from)
-        if source is None or source_event not in _raw_ids(source, ("events",)):
+        if source is None or source_event not in raw_record_ids(source, ("events",)):
             raise ValueError(f"source_event_id {source_event!r} is not an event of the "
                              f"source document {document.derived_from!r}")
 
@@ -330,7 +332,7 @@ class AnnotationSet:
             return
         first = self.other_ids.setdefault(record_id, path)
         if first == path and colon and owner in self.corpus and \
-                record_id in _raw_ids(self.sources.get(owner, {}), schema.ANNOTATION_KINDS):
+                record_id in raw_record_ids(self.sources.get(owner, {})):
             first = self.path(owner)
         if first != path:
             first, second = sorted((first, path))
@@ -391,7 +393,8 @@ def _json_file_stems(directory: Path) -> Iterator[bytes]:
                 yield entry.name[:-len(b".json")]
 
 
-def _raw_ids(data: AnnotationFile, kinds: Iterable[str]) -> set[Any]:
+def raw_record_ids(data: AnnotationFile, kinds: Iterable[str] = schema.ANNOTATION_KINDS
+                   ) -> set[Any]:
     """Record ids of some kinds of a parsed file that may not have passed its check (the
     file of a derived document's source is read without its own check)."""
     lists = (data.get(kind) for kind in kinds)

@@ -100,14 +100,22 @@ def read_document(directory: Path, today: dt.date | None = None) -> Document:
     except UnicodeDecodeError as error:
         raise InputError(text_path, None, f"not valid UTF-8: {error}",
                          check="text-not-utf8") from None
+    return checked_document(metadata, text, directory.name, metadata_path, text_path,
+                            "the directory name", today)
+
+
+def checked_document(metadata: Any, text: str, name: str, metadata_path: Path | str,
+                     text_path: Path | str, name_is: str, today: dt.date | None = None
+                     ) -> Document:
+    """Check one document read from any layout; ``name`` is what the layout stores it under
+    (``name_is`` says what that is, for the error)."""
     if is_blank(text):
         raise InputError(text_path, None, "the text is empty or only whitespace",
                          check="text-empty")
     check_metadata(metadata, metadata_path, today or dt.date.today())
-    if metadata["id"] != directory.name:
+    if metadata["id"] != name:
         raise InputError(metadata_path, metadata["id"],
-                         f"id does not match the directory name {directory.name!r}",
-                         check="id-not-folder-name")
+                         f"id does not match {name_is} {name!r}", check="id-not-folder-name")
     if text_sha256(text) != metadata["sha256"]:
         raise InputError(text_path, metadata["id"],
                          "text does not match the sha256 recorded in metadata.json "
@@ -115,7 +123,7 @@ def read_document(directory: Path, today: dt.date | None = None) -> Document:
     return Document(metadata, text)
 
 
-def check_metadata(metadata: Any, path: Path, today: dt.date) -> None:
+def check_metadata(metadata: Any, path: Path | str, today: dt.date) -> None:
     """Check the fields of one metadata record against the schema."""
     if not isinstance(metadata, dict):
         raise InputError(path, None, "metadata must be a JSON object", check="metadata-not-object")
@@ -163,7 +171,7 @@ def check_metadata(metadata: Any, path: Path, today: dt.date) -> None:
                          check="derivation-unknown")
 
 
-def _unknown_reasons(metadata: dict[str, Any], path: Path, record: str) -> dict[str, str]:
+def _unknown_reasons(metadata: dict[str, Any], path: Path | str, record: str) -> dict[str, str]:
     entries = metadata["unknown_fields"]
     if not isinstance(entries, list):
         raise InputError(path, record, "unknown_fields must be a list",
@@ -183,7 +191,8 @@ def _unknown_reasons(metadata: dict[str, Any], path: Path, record: str) -> dict[
     return reasons
 
 
-def _check_date(value: str, name: str, path: Path, record: str, today: dt.date) -> None:
+def _check_date(value: str, name: str, path: Path | str, record: str,
+                today: dt.date) -> None:
     if found := date_problem(value, today):
         check, problem = found
         if check == "not-a-date":
@@ -278,16 +287,16 @@ def check_derivations(documents: Iterable[Document], directory: Path) -> None:
     """Every ``derived_from`` names a document of the same story, and no chain loops."""
     by_id = {d.id: d for d in documents}
     for document in by_id.values():
-        check_derivation(document, by_id, directory)
+        check_derivation(document, by_id, directory / document.id / METADATA_FILE)
 
 
-def check_derivation(document: Document, corpus: Mapping[str, Document], directory: Path
+def check_derivation(document: Document, corpus: Mapping[str, Document], path: Path | str
                      ) -> None:
-    """The document's ``derived_from`` chain stays in the corpus and its story, and ends."""
+    """The document's ``derived_from`` chain stays in the corpus and its story, and ends;
+    ``path`` is where its metadata is stored, for the error."""
     seen = {document.id}
     source_id = document.derived_from
     while source_id is not None:
-        path = directory / document.id / METADATA_FILE
         source = corpus.get(source_id)
         if source is None:
             raise InputError(path, document.id,

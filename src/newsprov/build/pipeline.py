@@ -1,0 +1,273 @@
+"""``newsprov build`` as a datatrove pipeline: plan the tasks, run the steps on an executor,
+assemble the export in a staging folder, then validate and publish it (``export``).
+
+Tasks own fixed document ranges of the input (``TASK_DOCUMENTS`` folders of the per-document
+layout, or one shard of a collection), so the export depends on the input only: the same
+bytes for 1 or 2 local workers, Ray or Slurm. Task outputs and datatrove's completion markers
+stay in a work folder beside the export until the build is published, so ``--resume`` after
+a killed run redoes only the unfinished tasks; ``data/`` is only ever replaced whole.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import math
+import os
+import shutil
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from newsprov.build.execution import EXECUTORS, Execution
+from newsprov.build.export import (
+    SHARD_ROWS,
+    check_not_overwriting_release,
+    name_shards,
+    validate_staged_export,
+    write_manifest,
+)
+from newsprov.build.inputs import FolderRange, ShardRange, TaskInput
+from newsprov.build.publication import (
+    build_lock,
+    check_writable,
+    publish,
+    remove_leftovers,
+    staging_folder,
+)
+from newsprov.build.steps import STEPS, BuildPlan, BuildStep, read_error
+from newsprov.core.errors import Failure, InputError
+from newsprov.core.files import write_atomic
+from newsprov.core.layout import (
+    BUILD_STATS,
+    BUILD_WORK_SUFFIX,
+    COLLECTION_DIR,
+    DATA_DIR,
+    DOCUMENTS_DIR,
+    GOLD_DIR,
+)
+from newsprov.store.annotations import AnnotationSet
+from newsprov.store.corpus import CorpusOnDisk
+from newsprov.store.release import Release, read_release
+from newsprov.store.shards import Collection
+
+TASK_DOCUMENTS = SHARD_ROWS["documents"]    # documents of the per-document layout per task
+
+
+def build(root: Path, out: Path | None = None, *, validate: bool = True,
+          execution: Execution | None = None, collection: Path | None = None,
+          task_documents: int | None = None,
+          after_switch: Callable[[dict[str, Any]], None] | None = None
+          ) -> dict[str, Any] | None:
+    """Build the release of the repository at ``root`` into ``out`` (default ``data/``) from
+    its per-document corpus and/or a collection of shards (``build.pipeline``).
+
+    The documents are checked and converted by tasks of fixed document ranges, so memory
+    does not grow with the corpus; a bad input stops the build before anything is
+    published. ``after_switch`` runs once the new manifest is in place and before the old
+    shards go (``publication.publish``): it rewrites what else names the files. Returns the
+    manifest, or None when the work was submitted to Slurm.
+    """
+    out = out or root / DATA_DIR
+    release = read_release(root)
+    with build_lock(out):
+        check_writable(out)
+        remove_leftovers(out)
+        staging = staging_folder(out)
+        try:
+            with pipelined_export(root, out, staging, release, execution or Execution(),
+                                  collection, task_documents or TASK_DOCUMENTS) as manifest:
+                if manifest is None:                 # submitted to Slurm
+                    return None
+                check_not_overwriting_release(out, manifest, release)
+                if validate:
+                    validate_staged_export(staging, out)
+                publish(staging, out, manifest, after_switch)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    return manifest
+
+
+def work_dir(out: Path) -> Path:
+    return out.parent / f".{out.name}{BUILD_WORK_SUFFIX}"
+
+
+def plan_tasks(root: Path, collection: Path | None, work: Path,
+               task_documents: int) -> tuple[TaskInput, ...]:
+    """The input ranges: folders of the per-document layout, then the collection's shards."""
+    tasks: list[TaskInput] = []
+    if (root / DOCUMENTS_DIR).is_dir() or collection is None:
+        corpus = CorpusOnDisk(root)             # raises when there is no corpus at all
+        gold_dir = root / GOLD_DIR
+        if gold_dir.is_dir():
+            gold = AnnotationSet(gold_dir, corpus)
+            for path in gold.files_without_document(corpus.directory):
+                gold.check(path)                # raises: a file of no document cannot pass
+        ids = list(corpus)
+        for start in range(0, len(ids), task_documents):
+            ids_file = work / "inputs" / f"{len(tasks):05d}.ids"
+            write_atomic(ids_file, "".join(f"{i}\n" for i in ids[start:start + task_documents]))
+            tasks.append(FolderRange(root, ids_file))
+    if collection is not None:
+        tasks.extend(ShardRange(collection, shard) for shard in Collection(collection).shards())
+    return tuple(tasks)
+
+
+def fingerprint(tasks: tuple[TaskInput, ...]) -> str:
+    """What a resumed build must share with the interrupted one: the same task inputs."""
+    digest = hashlib.sha256()
+    for task in tasks:
+        digest.update(repr(task).encode())
+        if isinstance(task, FolderRange):
+            digest.update(task.ids_file.read_bytes())
+    return digest.hexdigest()
+
+
+@contextlib.contextmanager
+def pipelined_export(root: Path, out: Path, staging: Path, release: Release,
+                     execution: Execution, collection: Path | None, task_documents: int
+                     ) -> Iterator[dict[str, Any] | None]:
+    """Run the steps and assemble the export in ``staging``; give its manifest (None when
+    the steps were submitted to Slurm: ``--resume`` assembles once the jobs are done).
+
+    The work folder is removed when the caller's block ends, or on bad input; it is kept for
+    ``--resume`` when the steps did not all finish.
+    """
+    if collection is None and (root / COLLECTION_DIR).is_dir():
+        collection = root / COLLECTION_DIR
+    work = work_dir(out)
+    if not execution.resume:
+        shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True, exist_ok=True)
+    steps_done = False
+    try:
+        tasks = plan_tasks(root, collection, work, task_documents)
+        check_same_inputs(work, fingerprint(tasks))
+        plan = BuildPlan(root, work, out, tasks, release, dt.date.today())
+        if not run_steps(plan, execution):
+            yield None
+            return
+        steps_done = True
+        manifest = assemble(plan, staging)
+        write_atomic(out.parent / BUILD_STATS, json.dumps(step_stats(work), indent=1) + "\n")
+        yield manifest
+    except BaseException as error:
+        if steps_done or isinstance(error, InputError):
+            shutil.rmtree(work, ignore_errors=True)
+        raise
+    shutil.rmtree(work, ignore_errors=True)
+
+
+def check_same_inputs(work: Path, digest: str) -> None:
+    path = work / "plan.json"
+    if path.is_file() and json.loads(path.read_text(encoding="utf-8"))["inputs"] != digest:
+        raise Failure(f"the inputs changed since the interrupted build ({work}); "
+                      "build again without --resume")
+    write_atomic(path, json.dumps({"inputs": digest}) + "\n")
+
+
+def run_steps(plan: BuildPlan, execution: Execution) -> bool:
+    """Run the steps in order; False if they were submitted to Slurm instead."""
+    previous = None
+    for number, step_class in enumerate(STEPS):
+        step = step_class(plan)
+        tasks = len(plan.tasks) if step_class in (STEPS[0], STEPS[2]) else 1
+        executor = make_executor(step, tasks, plan.work / "logs" / f"{number + 1}",
+                                 execution, previous)
+        if execution.executor == "slurm":
+            previous = executor
+            continue
+        executor.run()
+        if errors := plan.recorded_errors():
+            raise read_error(errors[0])
+        if incomplete := executor.get_incomplete_ranks(skip_completed=True):
+            raise Failure(f"{len(incomplete)} task(s) of step {step.name!r} did not finish; "
+                          f"their logs are in {plan.work / 'logs'}; run again with --resume")
+    if execution.executor == "slurm":
+        assert previous is not None
+        previous.run()                          # launches the chain of dependent jobs
+        return False
+    return True
+
+
+def make_executor(step: BuildStep, tasks: int, logging_dir: Path, execution: Execution,
+                  previous: Any) -> Any:
+    """The datatrove executor of one step. Imported here: Ray and Slurm are optional."""
+    if execution.executor == "local":
+        from datatrove.executor import LocalPipelineExecutor
+
+        return LocalPipelineExecutor([step], tasks=tasks, workers=min(execution.workers, tasks),
+                                     logging_dir=str(logging_dir))
+    if execution.executor == "ray":
+        try:
+            import ray
+        except ImportError:
+            raise Failure("--executor ray needs the 'ray' extra: pip install "
+                          "'newsprov[ray]'") from None
+        from datatrove.executor.ray import RayPipelineExecutor
+
+        if not ray.is_initialized():
+            ray.init()                          # RAY_ADDRESS, or a local cluster
+        # A Ray job starts a worker process: one job per worker, each running its share of
+        # the tasks in turn, pays that start once.
+        return RayPipelineExecutor([step], tasks=tasks, workers=execution.workers,
+                                   logging_dir=str(logging_dir), cpus_per_task=1,
+                                   mem_per_cpu_gb=1,
+                                   tasks_per_job=math.ceil(tasks / execution.workers))
+    if execution.executor == "slurm":
+        from datatrove.executor.slurm import SlurmPipelineExecutor
+
+        if execution.slurm is None:
+            raise Failure("--executor slurm needs --slurm-partition")
+        options = execution.slurm
+        return SlurmPipelineExecutor(
+            [step], tasks=tasks, workers=execution.workers, time=options.time,
+            partition=options.partition, cpus_per_task=options.cpus_per_task,
+            mem_per_cpu_gb=options.mem_per_cpu_gb, sbatch_args=options.sbatch_args,
+            job_name=f"newsprov-build-{logging_dir.name}", logging_dir=str(logging_dir),
+            venv_path=str(Path(sys.prefix) / "bin" / "activate"), depends=previous)
+    raise Failure(f"unknown executor {execution.executor!r}; use one of {EXECUTORS}")
+
+
+def assemble(plan: BuildPlan, staging: Path) -> dict[str, Any]:
+    """The tasks' parts, in task order, named as the release's shards; the manifest."""
+    parts: dict[tuple[str, str], list[tuple[Path, int]]] = {}
+    for rank in range(len(plan.tasks)):
+        directory = plan.parts_dir(rank)
+        listing = json.loads((directory / "shards.json").read_text(encoding="utf-8"))
+        for key, shards in listing.items():
+            table, split = key.split("/")
+            parts.setdefault((table, split), []).extend(
+                (directory / path, rows) for path, rows in shards)
+    files = []
+    for (table, split), shards in sorted(parts.items()):
+        directory = staging / table
+        directory.mkdir(parents=True, exist_ok=True)
+        files += name_shards(directory, table, split, list(linked(shards, directory, split)))
+    return write_manifest(staging, files, plan.release)
+
+
+def linked(shards: list[tuple[Path, int]], directory: Path, split: str
+           ) -> Iterator[tuple[Path, int]]:
+    """Hard links of the parts in the staging folder: the work folder stays whole until the
+    export is published, so a build killed while assembling still resumes."""
+    for number, (path, rows) in enumerate(shards):
+        target = directory / f".{split}-{number:05d}.partial"
+        os.link(path, target)
+        yield target, rows
+
+
+def step_stats(work: Path) -> dict[str, Any]:
+    """datatrove's statistics of every step, summed over its tasks."""
+    from datatrove.utils.stats import PipelineStats
+
+    merged = {}
+    for number, step_class in enumerate(STEPS):
+        total = PipelineStats()
+        for path in sorted((work / "logs" / f"{number + 1}" / "stats").glob("*.json")):
+            total += PipelineStats.from_json(json.loads(path.read_text(encoding="utf-8")))
+        merged[step_class.name] = json.loads(total.to_json())
+    return merged
