@@ -84,23 +84,24 @@ def features(text: str, language: str) -> Counter[str]:
     """The index terms of a text with their counts: content words, names and numbers, and the
     pairs and triples of names and numbers of each sentence (joined by ``__``)."""
     stop = stop_words(language)
-    terms: Counter[str] = Counter()
+    terms: list[str] = []
     for sentence in sentences(text):
         tokens = TOKEN.findall(sentence)
-        terms.update(word for token in tokens
-                     if (word := token.lower()) not in stop and not word.isdigit())
+        terms += [word for word in map(str.lower, tokens)
+                  if word not in stop and not word.isdigit()]
         found = names(tokens, stop)
-        terms.update(found)
+        terms += found
         group = sorted(found[:NAMES_PER_SENTENCE])
-        terms.update("__".join(pair) for pair in itertools.combinations(group, 2))
-        terms.update("__".join(triple) for triple in itertools.combinations(group, 3))
-    return terms
+        if len(group) > 1:
+            terms += map("__".join, itertools.combinations(group, 2))
+            terms += map("__".join, itertools.combinations(group, 3))
+    return Counter(terms)
 
 
 def fts_terms(terms: Counter[str]) -> str:
-    """Features as FTS5 document text: each term repeated by its count; FTS5's tokenizer keeps
-    them whole (``_`` is a token character)."""
-    return " ".join(term for term, count in terms.items() for _ in range(count))
+    """Features as FTS5 document text: each term as often as it occurs; FTS5's tokenizer
+    keeps them whole (``_`` is a token character)."""
+    return " ".join(terms.elements())
 
 
 @dataclass(frozen=True)
