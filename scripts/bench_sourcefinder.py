@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from newsprov.annotate import alignment
-from newsprov.annotate.alignment import find_sources
+from newsprov.annotate.alignment import find_sources, proposal_score
 from newsprov.annotate.source_index import SourceIndex
 from newsprov.core.files import markdown_table, replace_section, write_json
 from newsprov.core.layout import DOCUMENTS_DIR, REPO, TEXT_FILE
@@ -56,7 +56,7 @@ SECTION = "sourcefinder"
 SEED_ORIGINAL, SEED_REWRITE = "000_6ed1f7236875d9ca", "004_c1cf42bd939e682c"
 BENCH_SEED, VALIDATION_SEED = 0, 1   # generator seeds: the benchmark's and the validation's
 TARGET_PRECISION = 0.99
-SENTENCE_GRID = (0.25, 0.3, 0.35, 0.4, 0.45, 0.5)
+SENTENCE_GRID = (0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65)
 CHUNK = 2_000
 
 
@@ -129,20 +129,14 @@ def run_queries(index: SourceIndex, made: list[dict[str, Any]]) -> list[dict[str
         results.append({**query, "retrieval_seconds": retrieval, "seconds": total,
                         "candidates": [{
                             "doc_id": p.doc_id, "retrieval": p.retrieval,
-                            "units": [(len(pair.rewrite.text), pair.similarity)
-                                      for pair in p.alignment.pairs]} for p in proposals]})
+                            "pairs": p.alignment.pairs, "names": p.alignment.names}
+                            for p in proposals]})
     return results
 
 
-def score_at(units: list[tuple[int, float]], sentence_threshold: float) -> float:
-    """The proposal score of alignment.align_units at another sentence threshold."""
-    total = sum(length for length, _ in units)
-    covered = sum(length * s for length, s in units if s >= sentence_threshold)
-    return round(covered / total, 4) if total else 0.0
-
-
 def ranked(result: dict[str, Any], sentence_threshold: float) -> list[tuple[str, float]]:
-    scored = [(c["doc_id"], score_at(c["units"], sentence_threshold), c["retrieval"])
+    scored = [(c["doc_id"], proposal_score(c["pairs"], c["names"], sentence_threshold),
+               c["retrieval"])
               for c in result["candidates"]]
     scored.sort(key=lambda c: (-c[1], -c[2], c[0]))
     return [(doc_id, score) for doc_id, score, _ in scored]
