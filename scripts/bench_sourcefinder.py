@@ -232,15 +232,16 @@ def doc_table(results: dict[str, Any]) -> str:
     rows = []
     for pool, run in sorted(results.get("runs", {}).items(), key=lambda item: int(item[0])):
         kinds = run["kinds"]
-        rows.append([f"{int(pool):,}", sum(k["queries"] for k in kinds.values()),
+        rows.append([f"{int(pool):,}", str(sum(k["queries"] for k in kinds.values())),
                      kinds["synthetic"]["recall@1"], kinds["transformed"]["recall@1"],
                      kinds["synthetic"]["recall@10"], kinds["transformed"]["recall@10"],
                      run["precision_at_threshold"], run["recall_at_threshold"],
                      f"{kinds['orphan']['proposed']} of {kinds['orphan']['queries']}",
-                     run["times"]["retrieval_ms_median"], run["times"]["total_ms_median"],
-                     run["index_seconds"], run["index_mib"]])
+                     *(f"{value:,.1f}" for value in (
+                         run["times"]["retrieval_ms_median"], run["times"]["total_ms_median"],
+                         run["index_seconds"], run["index_mib"]))])
     calibration = results["calibration"]
-    lines = [markdown_table(header, rows, 3), "",
+    lines = [markdown_table(header, rows, 1).rstrip("\n"), "",
              f"Thresholds (chosen on the validation set, generator seed {VALIDATION_SEED}, pool "
              f"{calibration['pool']:,}): sentence similarity {calibration['sentence_threshold']},"
              f" proposal score {calibration['proposal_threshold']}."]
@@ -252,9 +253,9 @@ def doc_table(results: dict[str, Any]) -> str:
                       f"{seed['second_score'] or 0:.3f}; "
                       f"{'proposed' if seed['proposed'] else 'below the proposal threshold'}"
                       f"). Aligned sentences:", "",
-                  markdown_table(["similarity", "rewrite sentence", "source sentence"],
-                                 [[a["similarity"], a["rewrite"][:110], a["source"][:110]]
-                                  for a in seed["aligned"]], 2)]
+                  markdown_table(["rewrite sentence", "source sentence", "similarity"],
+                                 [[a["rewrite"][:110], a["source"][:110], a["similarity"]]
+                                  for a in seed["aligned"]], 2).rstrip("\n")]
     return "\n".join(lines) + "\n"
 
 

@@ -13,6 +13,7 @@ import pytest
 from newsprov.annotate.alignment import ALIGNER
 from newsprov.annotate.ingest import Provenance, add
 from newsprov.annotate.source_index import SourceIndex, corpus_index, features
+from newsprov.core.errors import Failure
 from newsprov.core.files import read_json
 from newsprov.core.layout import DOCUMENTS_DIR, REPO, SOURCE_INDEX, TEXT_FILE
 from newsprov.store.corpus import CorpusOnDisk, text_sha256, write_document
@@ -51,6 +52,7 @@ def big_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
         write_document(root, *documents[-1])
     with corpus_index(root, {}) as index:
         index.add_many((meta["id"], text, meta, "en") for meta, text in documents)
+    corpus_index(root, CorpusOnDisk(root)).close()  # indexes the one left: the seed original
     return root
 
 
@@ -91,7 +93,8 @@ def test_adding_an_article_reads_no_other_document(big_corpus, recorded_opens):
     assert not any(c.proposed for c in added.candidates)
     read = {Path(path).relative_to(documents).parts[0] for path in recorded_opens
             if Path(path).is_relative_to(documents)}
-    assert read == {added.document.id}  # its own files, written; none of the 10,001 others
+    own = added.document.id  # its files are written in a staging folder .<id>.<random>
+    assert read and {name for name in read if not name.startswith(f".{own}.")} == {own}
     assert any(path.endswith("source-index.sqlite") for path in recorded_opens)
 
 
@@ -114,3 +117,10 @@ def test_features_are_names_numbers_and_their_co_occurrences():
     assert {"anna_abara", "hanoi", "lima", "3", "anna_abara__hanoi", "hanoi__lima",
             "anna_abara__hanoi__lima", "talks"} <= terms.keys()
     assert "rest" in terms and not any("rest" in t and "__" in t for t in terms)
+
+
+def test_a_broken_index_file_is_named_with_what_to_do(tmp_path):
+    path = tmp_path / "index.sqlite"
+    path.write_bytes(b"not a database" * 100)
+    with pytest.raises(Failure, match=f"the source index {path} cannot be used .*delete it"):
+        SourceIndex(path)

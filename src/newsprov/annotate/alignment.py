@@ -34,8 +34,8 @@ from newsprov.annotate.source_index import TOKEN, SourceIndex, names, sentence_s
 from newsprov.core import schema
 
 ALIGNER = "newsprov.alignment/char_tfidf_v1"  # bump the version when the behaviour changes
-SENTENCE_THRESHOLD = 0.5
-PROPOSAL_THRESHOLD = 0.2
+SENTENCE_THRESHOLD = 0.45
+PROPOSAL_THRESHOLD = 0.2557
 CANDIDATES = 10  # sources retrieved and verified per query
 
 
