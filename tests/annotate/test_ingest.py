@@ -50,6 +50,7 @@ def only_original(repo: Path, tmp_path: Path) -> Path:
     """A scratch repository whose corpus holds only the original seed article."""
     root = tmp_path / "repo"
     shutil.copytree(repo / DOCUMENTS_DIR / ORIGINAL, root / DOCUMENTS_DIR / ORIGINAL)
+    corpus_index(root, CorpusOnDisk(root)).close()  # its source index, as after a first add
     return root
 
 
@@ -161,7 +162,7 @@ def test_a_proposed_source_must_be_confirmed_or_declined(only_original, tmp_path
     write_document(only_original, source.metadata, source.text)
     rewrite = tmp_path / "rewrite.txt"
     rewrite.write_text(make_one(0, STORY_SIZE - 1)[0].text, encoding="utf-8")
-    corpus_index(only_original, CorpusOnDisk(only_original)).close()  # built on first use
+    corpus_index(only_original, CorpusOnDisk(only_original)).close()  # indexes the source
     before = snapshot(only_original)  # a refused article changes nothing, not even the index
     with pytest.raises(InputError, match=f"{source.id}: proposed source") as refused:
         add(only_original, str(rewrite))
