@@ -7,6 +7,7 @@ import datetime as dt
 import functools
 import shutil
 import socket
+import sys
 import threading
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -17,14 +18,18 @@ import pytest
 from click.testing import CliRunner
 
 from newsprov.annotate.ingest import MAX_BYTES, Provenance, add
+from newsprov.annotate.source_index import corpus_index
 from newsprov.build.pipeline import build
 from newsprov.cli import main
 from newsprov.core.errors import InputError
 from newsprov.core.files import read_json
 from newsprov.core.layout import DOCUMENTS_DIR, PRE_DIR, REPO
 from newsprov.store.annotations import load_annotation_set
-from newsprov.store.corpus import load_corpus
+from newsprov.store.corpus import CorpusOnDisk, load_corpus, write_document
 from newsprov.store.release import parquet_files
+
+sys.path.insert(0, str(REPO / "scripts"))
+from synth_corpus import STORY_SIZE, make_one
 
 FIXTURES = REPO / "tests" / "fixtures" / "html"
 BRIDGE = FIXTURES / "harbour_bridge.html"
@@ -45,6 +50,7 @@ def only_original(repo: Path, tmp_path: Path) -> Path:
     """A scratch repository whose corpus holds only the original seed article."""
     root = tmp_path / "repo"
     shutil.copytree(repo / DOCUMENTS_DIR / ORIGINAL, root / DOCUMENTS_DIR / ORIGINAL)
+    corpus_index(root, CorpusOnDisk(root)).close()  # its source index, as after a first add
     return root
 
 
@@ -94,7 +100,7 @@ def test_saved_page_keeps_the_article_and_drops_the_furniture(only_original):
     assert metadata["added"] == dt.date.today().isoformat()
     unknown = {entry["field"] for entry in metadata["unknown_fields"]}
     assert unknown == {"collected", "derived_from", "derivation"}  # nothing else is null
-    assert added.candidates == []  # an unrelated story: no source proposed
+    assert not any(c.proposed for c in added.candidates)  # an unrelated story
     assert "trafilatura" in metadata["collection_method"]
     corpus = load_corpus(only_original)
     assert corpus[added.document.id].text == text
@@ -151,20 +157,30 @@ def test_missing_page_and_closed_port_are_unreachable(only_original, server):
     assert snapshot(only_original) == before
 
 
-def test_rewrite_seed_proposes_the_original_as_its_source(only_original, repo, tmp_path):
-    seed = tmp_path / "rewrite.txt"
-    shutil.copy(repo / DOCUMENTS_DIR / REWRITE / "text.txt", seed)
-    before = snapshot(only_original)
-    with pytest.raises(InputError, match=f"{ORIGINAL}: likely source") as refused:
-        add(only_original, str(seed))
+def test_a_proposed_source_must_be_confirmed_or_declined(only_original, tmp_path):
+    source, _ = make_one(0, 0)  # a synthetic original and its synthetic rewrite
+    write_document(only_original, source.metadata, source.text)
+    rewrite = tmp_path / "rewrite.txt"
+    rewrite.write_text(make_one(0, STORY_SIZE - 1)[0].text, encoding="utf-8")
+    corpus_index(only_original, CorpusOnDisk(only_original)).close()  # indexes the source
+    before = snapshot(only_original)  # a refused article changes nothing, not even the index
+    with pytest.raises(InputError, match=f"{source.id}: proposed source") as refused:
+        add(only_original, str(rewrite))
     assert "--derived-from" in str(refused.value)
     assert refused.value.check == "source-candidates"
     assert snapshot(only_original) == before
+    added = add(only_original, str(rewrite), Provenance(story_group="s", not_derived=True))
+    assert f"Source matching: {source.id}: proposed source" in added.document.metadata["notes"]
 
+
+def test_rewrite_seed_finds_the_original_and_is_added_as_its_rewrite(only_original, repo,
+                                                                     tmp_path):
+    seed = tmp_path / "rewrite.txt"
+    shutil.copy(repo / DOCUMENTS_DIR / REWRITE / "text.txt", seed)
     added = add(only_original, str(seed),
                 Provenance(derived_from=ORIGINAL, derivation="machine_rewrite"))
     assert [c.doc_id for c in added.candidates] == [ORIGINAL]
-    assert 0.1 <= added.candidates[0].similarity < 0.5
+    assert added.candidates[0].score > 0
     metadata = added.document.metadata
     original = load_corpus(only_original)[ORIGINAL].metadata
     assert (metadata["derived_from"], metadata["derivation"], metadata["story_group"]) == \

@@ -24,6 +24,9 @@ COLLECTION_DIR = Path("corpus/collection")
 COLLECTION_DOCUMENTS = "documents"
 COLLECTION_ATTRIBUTES = "attributes"
 SHARD_SUFFIX = ".jsonl.gz"
+# The source finder's index of every corpus text (annotate/source_index.py): derived from the
+# corpus, not committed; built on first use, then updated one document at a time.
+SOURCE_INDEX = Path(".newsprov/source-index.sqlite")
 
 # Stand-off annotations.
 ANNOTATIONS_DIR = Path("annotations")
