@@ -54,7 +54,7 @@ def read_only_clone(tmp_path: Path) -> Path:
 
 
 @pytest.mark.parametrize(("argv", "created"), [
-    (["build"], ".data.staging."),
+    (["build"], ".data.lock"),
     (["validate"], "reports/validation.md"),
     (["evaluate", "predictions.jsonl"], "predictions.metrics.json"),
     (ADD, "corpus/documents/005_"),

@@ -37,7 +37,7 @@ from newsprov.annotate.alignment import (
     claim_candidates,
     find_sources,
 )
-from newsprov.annotate.detectors import identify_language, pre_annotations
+from newsprov.annotate.detectors import WORD, identify_language, pre_annotations
 from newsprov.annotate.source_index import corpus_index
 from newsprov.core import schema
 from newsprov.core.errors import InputError
