@@ -69,6 +69,14 @@ SOURCE_THRESHOLD = 0.10
 SHINGLE_WORDS = 5
 NEAR_DUPLICATE = 0.5
 
+# What an article body looks like (refused below, unless --accept-any-text): enough words,
+# and most of them in lines that end like sentences; page furniture (menus, related links,
+# cookie prompts) is short lines without sentence punctuation. The filters of
+# datatrove's C4 and Gopher quality rules look at the same two things.
+MIN_ARTICLE_WORDS = 50
+MIN_SENTENCE_SHARE = 0.5  # of the words, in lines ending like a sentence
+SENTENCE_END = re.compile(r"[.!?\u2026\u3002\uff01\uff1f][\"'\u201d\u2019\u00bb)\]]*\s*$")
+
 DEFAULT_RIGHTS = ("Not assessed at collection; no licence was recorded. Copyright of the "
                   "publisher is assumed. Included for non-commercial research on content "
                   "provenance; removed on request (DATASHEET.md, Takedown).")
@@ -194,6 +202,34 @@ TRAFILATURA_OPTIONS: dict[str, Any] = {
     # dates from the page's markup only, not guessed from its text
     "date_extraction_params": {"extensive_search": False, "original_date": True},
 }
+
+
+# ------------------------------------------------------------------ is it an article?
+
+
+def long_enough(text: str) -> bool | tuple[bool, str]:
+    words = len(WORD.findall(text))
+    return words >= MIN_ARTICLE_WORDS or \
+        (False, f"only {words} words (an article has at least {MIN_ARTICLE_WORDS})")
+
+
+def in_sentences(text: str) -> bool | tuple[bool, str]:
+    counts = [(len(WORD.findall(line)), bool(SENTENCE_END.search(line)))
+              for line in text.splitlines()]
+    words = sum(n for n, _ in counts)
+    share = sum(n for n, ends in counts if ends) / words if words else 0.0
+    return share >= MIN_SENTENCE_SHARE or \
+        (False, f"{share:.0%} of its words are in lines that end like a sentence (an article "
+                f"has at least {MIN_SENTENCE_SHARE:.0%}; menus and link lists have none)")
+
+
+ARTICLE_FILTERS = (long_enough, in_sentences)
+
+
+def article_doubts(text: str) -> list[str]:
+    """Why the text does not look like an article body (nothing if it does)."""
+    return [verdict[1] for check in ARTICLE_FILTERS
+            if isinstance(verdict := check(text), tuple)]
 
 
 # ------------------------------------------------------------------ source matching

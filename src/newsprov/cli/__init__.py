@@ -33,6 +33,9 @@ COMMANDS: dict[str, Command] = {
                      "data/."),
     "check": Command("check", "check_command",
                      "Check the corpus and one annotation directory without building."),
+    "collect": Command("collect", "collect_command",
+                       "Collect crawled pages (WARC, saved pages, JSON Lines) into sharded "
+                       "collections, on the build's engine.", ("ingest", "collect")),
     "convert": Command("convert", "convert_command",
                        "Convert the corpus between the per-document and the sharded layout."),
     "docs": Command("build", "docs_command",

@@ -24,6 +24,12 @@ COLLECTION_DIR = Path("corpus/collection")
 COLLECTION_DOCUMENTS = "documents"
 COLLECTION_ATTRIBUTES = "attributes"
 SHARD_SUFFIX = ".jsonl.gz"
+# What newsprov collect writes beside a collection's shards: the run's statistics and a
+# sample of the skipped records of each reason; its work folder (kept for --resume) is
+# beside the collection, named after it with this suffix.
+COLLECT_STATS = "collect-stats.json"
+COLLECT_SKIPPED = "skipped"
+COLLECT_WORK_SUFFIX = ".collect-work"
 
 # Stand-off annotations.
 ANNOTATIONS_DIR = Path("annotations")
