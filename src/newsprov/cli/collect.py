@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from newsprov.cli.options import EXECUTION_OPTIONS, execution_of
+from newsprov.collect.fetch import PoliteFetcher
 from newsprov.collect.pipeline import PAGES_PER_TASK, CollectStats, collect
 
 INPUT = click.Path(path_type=Path, exists=True)
@@ -31,12 +32,21 @@ def describe(name: str, out: Path, stats: CollectStats) -> str:
                    "<out>/candidates.")
 @click.option("--pages-per-task", type=click.IntRange(min=1), default=PAGES_PER_TASK,
               show_default=True, help="Saved pages of a folder per task.")
+@click.option("--fetch-concurrency", type=click.IntRange(min=1), default=4, show_default=True,
+              help="Requests at a time, per .urls file.")
+@click.option("--fetch-interval", type=click.FloatRange(min=0), default=1.0, show_default=True,
+              help="Seconds between two requests to one host (or its Crawl-delay).")
+@click.option("--fetch-retries", type=click.IntRange(min=0), default=3, show_default=True,
+              help="Retries of a timeout, refused connection, 429 or 5xx, with back-off "
+                   "from 1 s, doubled at each.")
 @EXECUTION_OPTIONS
 def collect_command(inputs: tuple[Path, ...], out: Path, sources: tuple[Path, ...],
-                    candidates: tuple[Path, ...], pages_per_task: int,
-                    **execution: Any) -> None:
-    """Collect WARC/WARC.gz files, folders of saved .html/.txt pages and JSON Lines of
-    {url, html or text, fetched} records into the sharded collection layout."""
+                    candidates: tuple[Path, ...], pages_per_task: int, fetch_concurrency: int,
+                    fetch_interval: float, fetch_retries: int, **execution: Any) -> None:
+    """Collect WARC/WARC.gz files, folders of saved .html/.txt pages, JSON Lines of
+    {url, html or text, fetched} records and .urls files (one URL a line, fetched politely:
+    robots.txt, rate limits, retries) into the sharded collection layout."""
+    fetch = PoliteFetcher(fetch_concurrency, fetch_interval, fetch_retries)
     runs = [(name, list(paths), out / name)
             for name, paths in (("sources", sources), ("candidates", candidates)) if paths]
     if inputs:
@@ -47,7 +57,7 @@ def collect_command(inputs: tuple[Path, ...], out: Path, sources: tuple[Path, ..
     if not runs:
         raise click.UsageError("give the inputs to collect")
     for name, paths, target in runs:
-        stats = collect(paths, target, name, execution_of(**execution),
+        stats = collect(paths, target, name, execution_of(**execution), fetch=fetch,
                         pages_per_task=pages_per_task)
         if stats is None:
             click.echo(f"{name}: submitted to Slurm; when the jobs are done, run the same "

@@ -20,6 +20,7 @@ from typing import Any
 
 from newsprov.build.execution import Execution
 from newsprov.build.pipeline import make_executor
+from newsprov.collect.fetch import PoliteFetcher
 from newsprov.collect.filters import FILTERS
 from newsprov.collect.records import InputFile, plan_inputs
 from newsprov.collect.steps import (
@@ -62,7 +63,7 @@ def work_dir(out: Path) -> Path:
 
 
 def collect(inputs: list[Path], out: Path, name: str, execution: Execution,
-            today: dt.date | None = None, fetch: Any = None,
+            today: dt.date | None = None, fetch: PoliteFetcher | None = None,
             pages_per_task: int = PAGES_PER_TASK,
             shard_documents: int = SHARD_DOCUMENTS) -> CollectStats | None:
     """Collect ``inputs`` into the collection ``out`` (which must not exist); its statistics,
@@ -82,7 +83,7 @@ def collect(inputs: list[Path], out: Path, name: str, execution: Execution,
                          check="no-input-records")
     check_same_inputs(work, tasks)
     plan = CollectPlan(tuple(tasks), work, name, today or dt.date.today(), shard_documents,
-                       fetch)
+                       fetch or PoliteFetcher())
     if not run_stages(plan, execution):
         return None
     stats = run_stats(plan)

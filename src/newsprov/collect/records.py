@@ -173,7 +173,9 @@ class InputFile:
     path: Path
     pages: tuple[Path, ...] = ()    # saved pages: the files of this task
 
-    def records(self, fetcher: Any = None) -> Iterator[Document]:
+    def records(self, fetcher: Any) -> Iterator[Document]:
+        """Every record of the input; ``fetcher`` (a ``fetch.PoliteFetcher``) gets the
+        pages of a URL list."""
         name = self.path.name.lower()
         if self.pages:
             yield from map(saved_page, self.pages)

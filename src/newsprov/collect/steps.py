@@ -14,6 +14,7 @@ written whole or not at all, so a killed run resumes from datatrove's completion
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 import json
 import shutil
@@ -29,6 +30,7 @@ from datatrove.pipeline.base import PipelineStep
 
 from newsprov.annotate.detectors import DETECTORS, pre_annotations
 from newsprov.annotate.ingest import DEFAULT_RIGHTS, word_shingles
+from newsprov.collect.fetch import PoliteFetcher
 from newsprov.collect.filters import FILTERS, SkipSamples
 from newsprov.collect.records import InputFile
 from newsprov.core import schema
@@ -52,7 +54,7 @@ class CollectPlan:
     collection: str                 # the collection's name (sources, candidates, ...)
     today: dt.date
     shard_documents: int
-    fetch: Any = None               # the polite fetcher of .urls inputs
+    fetch: PoliteFetcher             # of .urls inputs
 
     @property
     def samples(self) -> Path:
@@ -145,7 +147,8 @@ class Deduplicate(PipelineStep):
                         decisions.append(None)
                         continue
                     seen[sha] = staged["origin"]
-                    minhash = MinHash(num_perm=NUM_PERM, hashvalues=staged["minhash"], scheme=SCHEME)
+                    minhash = MinHash(num_perm=NUM_PERM, hashvalues=staged["minhash"],
+                                      scheme=SCHEME)
                     near = sorted(group_of[key] for key in index.query(minhash))
                     group_of[sha] = near[0] if near else sha
                     index.insert(sha, minhash)
@@ -163,11 +166,15 @@ def doc_id(sha: str) -> str:
     return sha[:24]
 
 
-def step_provenance(staged: dict[str, Any]) -> list[dict[str, Any]]:
+def step_provenance(staged: dict[str, Any], fetch: Any) -> list[dict[str, Any]]:
+    settings: dict[str, Any] = {"input": staged["kind"]}
+    if staged["kind"] == "fetched":
+        settings.update(robots_txt="respected (urllib.robotparser)", user_agent=fetch.user_agent,
+                        **dataclasses.asdict(fetch))
     reader = ({"step": "read records", "tool": "warcio", "version": version("warcio"),
                "settings": {}} if staged["kind"] == "warc" else
               {"step": "read records", "tool": "newsprov", "version": version("newsprov"),
-               "settings": {"input": staged["kind"]}})
+               "settings": settings})
     return [reader, *(f.provenance() for f in FILTERS),
             {"step": "exact dedup", "tool": "newsprov", "version": version("newsprov"),
              "settings": {"key": "sha256 of the text", "kept": "first in input order"}},
@@ -187,8 +194,8 @@ def how(staged: dict[str, Any]) -> str:
             "fetched": f"fetched from {where}with Python urllib"}[staged["kind"]]
 
 
-def document_metadata(staged: dict[str, Any], group: str, collection: str,
-                      today: dt.date) -> dict[str, Any]:
+def document_metadata(staged: dict[str, Any], group: str, plan: CollectPlan
+                      ) -> dict[str, Any]:
     extracted = staged["extracted"]
     is_html = staged["content_type"] != "text/plain"
     unknown: dict[str, str] = {}
@@ -203,9 +210,9 @@ def document_metadata(staged: dict[str, Any], group: str, collection: str,
         unknown["collected"] = ("The input does not record when the page was fetched "
                                 "(a saved page, or a record without 'fetched').")
     unknown["derived_from"] = unknown["derivation"] = (
-        f"Not known: collected into the {collection!r} collection from a crawl; a source "
+        f"Not known: collected into the {plan.collection!r} collection from a crawl; a source "
         "proposed by source finding is confirmed by annotators, not here.")
-    steps = step_provenance(staged)
+    steps = step_provenance(staged, plan.fetch)
     metadata = {
         "id": doc_id(staged["sha256"]), "title": extracted["title"],
         "publisher": extracted["publisher"], "url": url, "published": extracted["published"],
@@ -214,7 +221,7 @@ def document_metadata(staged: dict[str, Any], group: str, collection: str,
             f"{s['step']} ({s['tool']} {s['version']}"
             + (f", {json.dumps(s['settings'], sort_keys=True)}" if s["settings"] else "") + ")"
             for s in steps) + ".",
-        "collected": staged["fetched"], "added": today.isoformat(), "rights": DEFAULT_RIGHTS,
+        "collected": staged["fetched"], "added": plan.today.isoformat(), "rights": DEFAULT_RIGHTS,
         "sha256": staged["sha256"], "story_group": f"near-duplicates-{doc_id(group)}",
         "derived_from": None, "derivation": None,
         "unknown_fields": [{"field": f, "reason": r} for f, r in unknown.items()],
@@ -255,10 +262,11 @@ class WriteParts(PipelineStep):
                                       strict=True):
             if group is None:
                 continue
-            metadata = document_metadata(staged, group, self.plan.collection, self.plan.today)
+            metadata = document_metadata(staged, group, self.plan)
             corpus.check_metadata(metadata, staged["origin"], self.plan.today)
             document = corpus.Document(metadata, staged["text"])
-            provenance = {"record": staged["origin"], "steps": step_provenance(staged)}
+            provenance = {"record": staged["origin"],
+                          "steps": step_provenance(staged, self.plan.fetch)}
             files = {raw_name(staged): base64.b64decode(staged["raw"]),
                      "provenance.json": (json.dumps(provenance, indent=1) + "\n").encode()}
             writer.add(document.id, metadata, document.text, files,
