@@ -6,10 +6,12 @@ state stays null with a reason, and nothing is guessed: the encoding must be dec
 UTF-8, dates come from the page markup only, and the collection date is known only when the
 page is fetched here (or given with ``--collected``).
 
-Source matching: an exact copy of a corpus text is refused. Likely sources and
-near-duplicates are found with MinHash/LSH (datasketch) over content-word sets and proposed
-as ``derived_from`` candidates; the person adding the article confirms one with
-``--derived-from`` or declares the article original with ``--not-derived``.
+Source matching: an exact copy of a corpus text is refused. Likely sources are found in the
+corpus's source index (``source_index``: updated one document at a time, so adding an article
+reads no other document) and verified by sentence alignment (``alignment``); those that reach
+the proposal threshold are proposed as ``derived_from`` candidates; the person adding the
+article confirms one with ``--derived-from`` or declares the article original with
+``--not-derived``.
 """
 
 from __future__ import annotations
@@ -21,25 +23,32 @@ import re
 import shutil
 import urllib.error
 import urllib.request
+from collections import ChainMap
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from datasketch import MinHash, MinHashLSH
-
-from newsprov.annotate.detectors import WORD, identify_language, pre_annotations, stop_words
+from newsprov.annotate.alignment import (
+    PROPOSAL_THRESHOLD,
+    Proposal,
+    align,
+    claim_candidates,
+    find_sources,
+)
+from newsprov.annotate.detectors import WORD, identify_language, pre_annotations
+from newsprov.annotate.source_index import corpus_index
 from newsprov.core import schema
 from newsprov.core.errors import InputError
 from newsprov.core.layout import DOCUMENTS_DIR, METADATA_FILE, PRE_DIR
 from newsprov.store.annotations import check_annotation_file, write_annotation_file
 from newsprov.store.corpus import (
+    CorpusOnDisk,
     Document,
-    check_derivations,
+    check_derivation,
     check_metadata,
     is_iso639_1,
-    load_corpus,
     text_sha256,
     write_document,
 )
@@ -54,20 +63,6 @@ BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
 DOC_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 MAX_BYTES = 20 * 1024 * 1024
 FETCH_TIMEOUT_SECONDS = 30
-
-# Source matching. Shingles are the set of lower-cased words of a text less the stop words
-# of its language (jusText's lists): a rewrite keeps the vocabulary of its source far more
-# than its word sequences (the seed rewrite shares 12% of its content words with its source
-# and under 1% of word 3-grams; unrelated texts share 1-3% of content words).
-# LSH with 128 bands of 2 rows over 256 permutations makes a document with Jaccard s a
-# candidate with probability 1 - (1 - s^2)^128: 0.27 at 0.05, 0.72 at 0.10, 0.99 at 0.20.
-# Candidates are then ranked by their exact Jaccard, and proposed from SOURCE_THRESHOLD.
-NUM_PERM = 256
-LSH_BANDS, LSH_ROWS = 128, 2
-SOURCE_THRESHOLD = 0.10
-# Verbatim overlap (Jaccard of word 5-gram sets) from which a candidate is a near-duplicate.
-SHINGLE_WORDS = 5
-NEAR_DUPLICATE = 0.5
 
 # What an article body looks like (refused below, unless --accept-any-text): enough words,
 # and most of them in lines that end like sentences; page furniture (menus, related links,
@@ -232,58 +227,6 @@ def article_doubts(text: str) -> list[str]:
             if isinstance(verdict := check(text), tuple)]
 
 
-# ------------------------------------------------------------------ source matching
-
-
-@dataclass(frozen=True)
-class Candidate:
-    doc_id: str
-    similarity: float  # Jaccard of the content-word sets
-    verbatim: float  # Jaccard of the word 5-gram sets
-
-    def describe(self) -> str:
-        kind = "near-duplicate" if self.verbatim >= NEAR_DUPLICATE else "likely source"
-        return (f"{self.doc_id}: {kind}, content-word Jaccard {self.similarity:.2f}, "
-                f"word {SHINGLE_WORDS}-gram Jaccard {self.verbatim:.2f}")
-
-
-def content_words(text: str, language: str) -> set[str]:
-    return {word.lower() for word in WORD.findall(text)} - stop_words(language)
-
-
-def word_shingles(text: str) -> set[str]:
-    words = [word.lower() for word in WORD.findall(text)]
-    return {" ".join(words[i:i + SHINGLE_WORDS])
-            for i in range(max(1, len(words) - SHINGLE_WORDS + 1))}
-
-
-def jaccard(a: set[str], b: set[str]) -> float:
-    return len(a & b) / len(a | b) if a or b else 0.0
-
-
-def minhash(words: set[str]) -> MinHash:
-    signature = MinHash(num_perm=NUM_PERM)
-    signature.update_batch([word.encode("utf-8") for word in words])
-    return signature
-
-
-def find_sources(corpus: Mapping[str, Document], text: str, language: str
-                 ) -> list[Candidate]:
-    """Corpus documents that the text is likely derived from or a near-duplicate of, most
-    similar first."""
-    index = MinHashLSH(num_perm=NUM_PERM, params=(LSH_BANDS, LSH_ROWS))
-    words = {doc_id: content_words(d.text, d.metadata["language"])
-             for doc_id, d in corpus.items()}
-    for doc_id, document_words in words.items():
-        index.insert(doc_id, minhash(document_words))
-    new_words, new_shingles = content_words(text, language), word_shingles(text)
-    candidates = [Candidate(doc_id, jaccard(new_words, words[doc_id]),
-                            jaccard(new_shingles, word_shingles(corpus[doc_id].text)))
-                  for doc_id in index.query(minhash(new_words))]
-    return sorted((c for c in candidates if c.similarity >= SOURCE_THRESHOLD),
-                  key=lambda c: (-c.similarity, c.doc_id))
-
-
 # ------------------------------------------------------------------ the new entry
 
 
@@ -311,7 +254,7 @@ def tool_versions() -> str:
 
 
 def build_metadata(doc_id: str, received: Received, page: Extraction, language: str,
-                   given: Provenance, candidates: list[Candidate], today: dt.date,
+                   given: Provenance, candidates: list[Proposal], today: dt.date,
                    story_group: str) -> dict[str, Any]:
     unknown: dict[str, str] = {}
     unstated = ("The page's markup does not state it (trafilatura found none); not guessed."
@@ -325,12 +268,12 @@ def build_metadata(doc_id: str, received: Received, page: Extraction, language: 
     if collected is None:
         unknown["collected"] = ("Added from a saved file; the day it was fetched from the web "
                                 "was not recorded.")
+    proposed = [c for c in candidates if c.proposed]
     if given.derived_from is None:
-        proposed = "; ".join(c.describe() for c in candidates)
         reason = (f"Declared original by the person adding it; source matching had proposed "
-                  f"{proposed}." if candidates else
-                  f"No source known: source matching found no corpus document with "
-                  f"content-word Jaccard >= {SOURCE_THRESHOLD} when it was added.")
+                  f"{'; '.join(c.describe() for c in proposed)}." if proposed else
+                  f"No source known: source matching found no corpus document with an "
+                  f"alignment score >= {PROPOSAL_THRESHOLD} when it was added.")
         unknown["derived_from"] = unknown["derivation"] = reason
     if received.is_html:
         extraction = (f"main text and metadata extracted by trafilatura bare_extraction "
@@ -352,12 +295,12 @@ def build_metadata(doc_id: str, received: Received, page: Extraction, language: 
                  f"{hashlib.sha256(received.raw).hexdigest()})."
                  + (f" The page gives {page.canonical_url} as its canonical address."
                     if page.canonical_url not in (None, page.url) else "")
-                 + "".join(f" Source matching: {c.describe()}." for c in candidates),
+                 + "".join(f" Source matching: {c.describe()}." for c in proposed),
     }
     return {field.name: metadata[field.name] for field in schema.METADATA_FIELDS}
 
 
-def decide_story(given: Provenance, candidates: list[Candidate],
+def decide_story(given: Provenance, candidates: list[Proposal],
                  corpus: Mapping[str, Document], where: str, doc_id: str) -> str:
     """The story group, after checking that the person adding decided on the candidates."""
     if given.derived_from and given.not_derived:
@@ -367,9 +310,10 @@ def decide_story(given: Provenance, candidates: list[Candidate],
         raise InputError(where, doc_id, f"--derived-from and --derivation go together; "
                                         f"derivations: {schema.DERIVATION.names}",
                          check="derivation-options-pair")
-    if given.derived_from is None and candidates and not given.not_derived:
-        raise InputError(where, doc_id, "similar documents are in the corpus: "
-                         + "; ".join(c.describe() for c in candidates)
+    proposed = [c for c in candidates if c.proposed]
+    if given.derived_from is None and proposed and not given.not_derived:
+        raise InputError(where, doc_id, "likely sources are in the corpus: "
+                         + "; ".join(c.describe() for c in proposed)
                          + ". Confirm the source with --derived-from ID --derivation KIND, or "
                            "declare the article original with --not-derived",
                          check="source-candidates")
@@ -392,7 +336,7 @@ class Added:
     directory: Path
     pre_path: Path
     flags: list[dict[str, Any]]
-    candidates: list[Candidate]
+    candidates: list[Proposal]  # verified candidates, best first; some may be proposed
 
 
 def add(root: Path, source: str, given: Provenance | None = None, *,
@@ -402,15 +346,15 @@ def add(root: Path, source: str, given: Provenance | None = None, *,
     nothing is written."""
     given = given or Provenance()
     today = today or dt.date.today()
-    corpus = load_corpus(root, today)
+    corpus = CorpusOnDisk(root, today)  # reads a document only when it is looked up
     if doc_id is not None and (not DOC_ID.fullmatch(doc_id) or doc_id in corpus):
         problem = "already exists" if doc_id in corpus else "is not a valid id"
         raise InputError(root / DOCUMENTS_DIR / doc_id, doc_id, f"document id {problem}",
                          check="document-id")
     received = receive(source, encoding, today)
     page = extract(received, decode(received))
-    sha = text_sha256(page.text)
-    if duplicate := next((d.id for d in corpus.values() if d.metadata["sha256"] == sha), None):
+    index = corpus_index(root, corpus)
+    if duplicate := index.by_sha256(text_sha256(page.text)):
         raise InputError(source, duplicate, f"the same text is already in the corpus as "
                                             f"{duplicate}", check="duplicate-text")
     doc_id = doc_id or next_id(corpus, page.text)
@@ -418,24 +362,31 @@ def add(root: Path, source: str, given: Provenance | None = None, *,
     if not is_iso639_1(language):
         raise InputError(source, doc_id, f"detected language {language!r} is not ISO 639-1",
                          check="language-not-iso639-1")
-    candidates = find_sources(corpus, page.text, language)
+    candidates = find_sources(index, page.text, language)
     story_group = decide_story(given, candidates, corpus, source, doc_id)
     metadata = build_metadata(doc_id, received, page, language, given, candidates, today,
                               story_group)
     directory = root / DOCUMENTS_DIR / doc_id
     check_metadata(metadata, directory / METADATA_FILE, today)
     document = Document(metadata, page.text)
-    check_derivations([*corpus.values(), document], root / DOCUMENTS_DIR)
+    with_new = ChainMap({doc_id: document}, corpus)
+    check_derivation(document, with_new, directory / METADATA_FILE)
     pre_path = root / PRE_DIR / f"{doc_id}.json"
     if pre_path.exists():
         raise InputError(pre_path, doc_id, "pre-annotations for this id already exist",
                          check="pre-annotations-exist")
-    pre = check_annotation_file(pre_annotations(document, today.isoformat()), pre_path,
-                                {**corpus, doc_id: document})
+    pre = pre_annotations(document, today.isoformat())
+    if given.derived_from is not None:  # the confirmed source's claim candidates
+        source_text = with_new[given.derived_from].text
+        pre["claims"] = claim_candidates(doc_id, given.derived_from,
+                                         align(page.text, source_text, language), source_text,
+                                         language, today.isoformat())
+    pre = check_annotation_file(pre, pre_path, with_new)
     write_document(root, metadata, page.text, {received.raw_name: received.raw})
     try:
         write_annotation_file(pre_path, pre)
     except BaseException:
         shutil.rmtree(directory)
         raise
+    index.add(doc_id, page.text, metadata, language)
     return Added(document, directory, pre_path, pre["span_flags"], candidates)

@@ -28,8 +28,8 @@ from datasketch import MinHash, MinHashLSH
 from datatrove.data import Document
 from datatrove.pipeline.base import PipelineStep
 
-from newsprov.annotate.detectors import DETECTORS, pre_annotations
-from newsprov.annotate.ingest import DEFAULT_RIGHTS, word_shingles
+from newsprov.annotate.detectors import DETECTORS, WORD, pre_annotations
+from newsprov.annotate.ingest import DEFAULT_RIGHTS
 from newsprov.collect.fetch import PoliteFetcher
 from newsprov.collect.filters import FILTERS, SkipSamples
 from newsprov.collect.records import InputFile
@@ -40,6 +40,7 @@ from newsprov.store.shards import CollectionWriter, ShardWriter, read_lines
 # Near-duplicates: word 5-gram sets with Jaccard >= 0.8 (a copy with a changed byline or
 # footer), by datasketch's MinHash LSH, which picks its bands for that threshold.
 NEAR_DUPLICATE_THRESHOLD = 0.8
+SHINGLE_WORDS = 5
 NUM_PERM = 128
 SCHEME = "affine32"         # datasketch's hashing scheme, named to rebuild staged signatures
 PRE_LAYER = "pre"
@@ -84,6 +85,12 @@ class ReadRecords(PipelineStep):
         for doc in self.plan.inputs[rank].records(self.plan.fetch):
             self.stat_update("records")
             yield doc
+
+
+def word_shingles(text: str) -> set[str]:
+    words = [word.lower() for word in WORD.findall(text)]
+    return {" ".join(words[i:i + SHINGLE_WORDS])
+            for i in range(max(1, len(words) - SHINGLE_WORDS + 1))}
 
 
 def signature(text: str) -> MinHash:
@@ -180,8 +187,8 @@ def step_provenance(staged: dict[str, Any], fetch: Any) -> list[dict[str, Any]]:
              "settings": {"key": "sha256 of the text", "kept": "first in input order"}},
             {"step": "near-duplicate grouping", "tool": "datasketch",
              "version": version("datasketch"),
-             "settings": {"shingles": "word 5-grams", "num_perm": NUM_PERM, "scheme": SCHEME,
-                          "lsh_threshold": NEAR_DUPLICATE_THRESHOLD}},
+             "settings": {"shingles": f"word {SHINGLE_WORDS}-grams", "num_perm": NUM_PERM,
+                          "scheme": SCHEME, "lsh_threshold": NEAR_DUPLICATE_THRESHOLD}},
             {"step": "pre-annotation", "tool": "newsprov", "version": version("newsprov"),
              "settings": {"detectors": sorted(d.annotator for d in DETECTORS.values())}}]
 

@@ -30,6 +30,9 @@ SHARD_SUFFIX = ".jsonl.gz"
 COLLECT_STATS = "collect-stats.json"
 COLLECT_SKIPPED = "skipped"
 COLLECT_WORK_SUFFIX = ".collect-work"
+# The source finder's index of every corpus text (annotate/source_index.py): derived from the
+# corpus, not committed; built on first use, then updated one document at a time.
+SOURCE_INDEX = Path(".newsprov/source-index.sqlite")
 
 # Stand-off annotations.
 ANNOTATIONS_DIR = Path("annotations")
