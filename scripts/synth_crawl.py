@@ -45,6 +45,29 @@ def article_html(number: int, title: str | None = None) -> str:
             "<footer>Copyright News Ltd</footer></body></html>")
 
 
+def rewrite_html(number: int) -> str:
+    """A content farm's rewrite of article ``number``: its paragraphs in another order under
+    a new headline, with a paragraph of filler the source does not have."""
+    source = article_html(number)
+    paragraphs = source[source.index("<p>"):source.index("</article>")].split("\n")
+    paragraphs = [p for p in paragraphs if p.startswith("<p>")]
+    filler = ("<p>Experts say this could change everything for readers across the country. "
+              "Stay tuned for more updates on this developing story from our team.</p>")
+    body = "\n".join([paragraphs[2], paragraphs[0], filler, paragraphs[4], paragraphs[1]])
+    title = f"You will not believe what happened in story {number}"
+    return ("<!DOCTYPE html><html><head><meta charset=\"utf-8\">"
+            f"<title>{title}</title></head><body><article><h1>{title}</h1>\n{body}\n"
+            "</article></body></html>")
+
+
+def write_pages_warc(path: Path, pages: list[tuple[str, str]]) -> None:
+    """(url, html) responses."""
+    with path.open("wb") as stream:
+        writer = WARCWriter(stream, gzip=path.name.endswith(".gz"))
+        for url, html in pages:
+            response(writer, url, html.encode(), "text/html; charset=utf-8")
+
+
 def furniture_html() -> str:
     """A page with no article: navigation, banners and related links only."""
     links = "".join(f"<li><a href=/s/{i}>{w} {WORDS[i]}</a></li>"
@@ -63,11 +86,8 @@ def response(writer: WARCWriter, url: str, body: bytes, content_type: str,
 
 def write_news_warc(path: Path, first: int, count: int) -> None:
     """``count`` good article responses, numbered from ``first``."""
-    with path.open("wb") as stream:
-        writer = WARCWriter(stream, gzip=path.name.endswith(".gz"))
-        for number in range(first, first + count):
-            response(writer, f"http://news.example/{number}", article_html(number).encode(),
-                     "text/html; charset=utf-8")
+    write_pages_warc(path, [(f"http://news.example/{number}", article_html(number))
+                            for number in range(first, first + count)])
 
 
 BAD_CASES = ("not-html", "binary-body", "too-large", "wrong-encoding", "no-article",

@@ -5,6 +5,7 @@ layout with their provenance, and a run killed before its end resumed."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import gzip
 import json
@@ -20,7 +21,13 @@ import pytest
 from click.testing import CliRunner
 
 from newsprov.cli import main
-from newsprov.core.layout import COLLECT_SKIPPED, COLLECT_STATS, REPO
+from newsprov.core.layout import (
+    COLLECT_PROPOSALS,
+    COLLECT_SKIPPED,
+    COLLECT_SOURCE_INDEX,
+    COLLECT_STATS,
+    REPO,
+)
 from newsprov.store.corpus import check_metadata
 from newsprov.store.shards import Collection, attribute_record, document_record, read_lines
 
@@ -146,3 +153,35 @@ def test_a_killed_run_resumes(tmp_path: Path) -> None:
     output = run(*inputs, "--out", str(out), "--resume")
     assert "12 records, 12 accepted" in output
     assert read_all(out) == read_all(whole)
+
+
+def test_sources_and_candidates(tmp_path: Path) -> None:
+    """Originals and candidate rewrites as separate collections: the originals get the
+    source finder's index; each rewrite its proposed source first, with claim candidates
+    that cite it as pre-annotations, and the proposal in its metadata."""
+    synth_crawl.write_news_warc(tmp_path / "news.warc", 0, 8)
+    synth_crawl.write_pages_warc(tmp_path / "farm.warc", [
+        (f"http://farm.example/{n}", synth_crawl.rewrite_html(n)) for n in (2, 5)])
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["collect", "--sources", str(tmp_path / "news.warc"),
+                                       "--candidates", str(tmp_path / "farm.warc"),
+                                       "--out", str(out), "--workers", "2"])
+    assert result.exit_code == 0, result.output
+    assert (out / "sources" / COLLECT_SOURCE_INDEX).is_file()
+    sources = {m["url"]: doc_id for doc_id, m, _, _ in documents(out / "sources")}
+    assert len(sources) == 8
+    rewrites = documents(out / "candidates")
+    assert len(rewrites) == 2
+    for shard in Collection(out / "candidates").shards():
+        pre_shard = Collection(out / "candidates").attribute_shard(shard, "pre")
+        for (_, line), (_, attribute) in zip(read_lines(shard), read_lines(pre_shard),
+                                             strict=True):
+            number = line["metadata"]["url"].rsplit("/", 1)[1]
+            source_id = sources[f"http://news.example/{number}"]
+            proposals = json.loads(base64.b64decode(line["files"][COLLECT_PROPOSALS]))
+            assert proposals[0]["doc_id"] == source_id and proposals[0]["proposed"]
+            claims = attribute["annotations"]["claims"]
+            assert claims and {c["source_doc_id"] for c in claims} == {source_id}
+            assert {c["support"] for c in claims} == {"supported", "unsupported"}
+            reason = {u["field"]: u["reason"] for u in line["metadata"]["unknown_fields"]}
+            assert source_id in reason["derived_from"]

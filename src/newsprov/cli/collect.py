@@ -10,6 +10,7 @@ import click
 from newsprov.cli.options import EXECUTION_OPTIONS, execution_of
 from newsprov.collect.fetch import PoliteFetcher
 from newsprov.collect.pipeline import PAGES_PER_TASK, CollectStats, collect
+from newsprov.core.layout import COLLECT_SOURCE_INDEX
 
 INPUT = click.Path(path_type=Path, exists=True)
 
@@ -30,6 +31,9 @@ def describe(name: str, out: Path, stats: CollectStats) -> str:
 @click.option("--candidates", multiple=True, type=INPUT,
               help="A crawl of content-farm sites (candidate rewrites): collected into "
                    "<out>/candidates.")
+@click.option("--source-index", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              default=None, help="Find the sources of the collected documents in this index "
+              "of originals (default with --candidates: the index of <out>/sources).")
 @click.option("--pages-per-task", type=click.IntRange(min=1), default=PAGES_PER_TASK,
               show_default=True, help="Saved pages of a folder per task.")
 @click.option("--fetch-concurrency", type=click.IntRange(min=1), default=4, show_default=True,
@@ -41,7 +45,8 @@ def describe(name: str, out: Path, stats: CollectStats) -> str:
                    "from 1 s, doubled at each.")
 @EXECUTION_OPTIONS
 def collect_command(inputs: tuple[Path, ...], out: Path, sources: tuple[Path, ...],
-                    candidates: tuple[Path, ...], pages_per_task: int, fetch_concurrency: int,
+                    candidates: tuple[Path, ...], source_index: Path | None,
+                    pages_per_task: int, fetch_concurrency: int,
                     fetch_interval: float, fetch_retries: int, **execution: Any) -> None:
     """Collect WARC/WARC.gz files, folders of saved .html/.txt pages, JSON Lines of
     {url, html or text, fetched} records and .urls files (one URL a line, fetched politely:
@@ -57,8 +62,13 @@ def collect_command(inputs: tuple[Path, ...], out: Path, sources: tuple[Path, ..
     if not runs:
         raise click.UsageError("give the inputs to collect")
     for name, paths, target in runs:
+        index = source_index
+        if name == "candidates" and index is None \
+                and (out / "sources" / COLLECT_SOURCE_INDEX).is_file():
+            index = out / "sources" / COLLECT_SOURCE_INDEX
         stats = collect(paths, target, name, execution_of(**execution), fetch=fetch,
-                        pages_per_task=pages_per_task)
+                        pages_per_task=pages_per_task, source_index=index,
+                        index_sources=name == "sources")
         if stats is None:
             click.echo(f"{name}: submitted to Slurm; when the jobs are done, run the same "
                        "command with --resume (and without --executor slurm)")

@@ -27,6 +27,7 @@ from newsprov.collect.steps import (
     PRE_LAYER,
     CollectPlan,
     Deduplicate,
+    IndexSources,
     ReadRecords,
     StageDocuments,
     WriteParts,
@@ -35,6 +36,7 @@ from newsprov.core.errors import Failure, InputError
 from newsprov.core.files import write_atomic
 from newsprov.core.layout import (
     COLLECT_SKIPPED,
+    COLLECT_SOURCE_INDEX,
     COLLECT_STATS,
     COLLECT_WORK_SUFFIX,
     COLLECTION_ATTRIBUTES,
@@ -64,10 +66,16 @@ def work_dir(out: Path) -> Path:
 
 def collect(inputs: list[Path], out: Path, name: str, execution: Execution,
             today: dt.date | None = None, fetch: PoliteFetcher | None = None,
-            pages_per_task: int = PAGES_PER_TASK,
-            shard_documents: int = SHARD_DOCUMENTS) -> CollectStats | None:
+            pages_per_task: int = PAGES_PER_TASK, shard_documents: int = SHARD_DOCUMENTS,
+            source_index: Path | None = None, index_sources: bool = False
+            ) -> CollectStats | None:
     """Collect ``inputs`` into the collection ``out`` (which must not exist); its statistics,
-    or None when the stages were submitted to Slurm (``--resume`` finishes the run)."""
+    or None when the stages were submitted to Slurm (``--resume`` finishes the run).
+
+    ``source_index``: find each document's sources in that index of originals;
+    ``index_sources``: give the collection the source finder's index of its documents."""
+    if source_index is not None and not source_index.is_file():
+        raise InputError(source_index, None, "no source index here", check="input-not-found")
     for path in inputs:
         if not path.exists():
             raise InputError(path, None, "no such file or folder", check="input-not-found")
@@ -83,7 +91,7 @@ def collect(inputs: list[Path], out: Path, name: str, execution: Execution,
                          check="no-input-records")
     check_same_inputs(work, tasks)
     plan = CollectPlan(tuple(tasks), work, name, today or dt.date.today(), shard_documents,
-                       fetch or PoliteFetcher())
+                       fetch or PoliteFetcher(), source_index, index_sources)
     if not run_stages(plan, execution):
         return None
     stats = run_stats(plan)
@@ -111,7 +119,8 @@ def stages(plan: CollectPlan) -> list[tuple[list[Any], int]]:
     return [([ReadRecords(plan), *(f(plan.samples) for f in FILTERS), StageDocuments(plan)],
              per_input),
             ([Deduplicate(plan)], 1),
-            ([WriteParts(plan)], per_input)]
+            ([WriteParts(plan)], per_input),
+            *([([IndexSources(plan)], 1)] if plan.index_sources else [])]
 
 
 def run_stages(plan: CollectPlan, execution: Execution) -> bool:
@@ -150,7 +159,7 @@ def stage_totals(logs: Path) -> dict[str, int]:
 
 def run_stats(plan: CollectPlan) -> CollectStats:
     counts: dict[str, int] = {}
-    for number in (1, 2, 3):
+    for number in range(1, len(stages(plan)) + 1):
         for key, value in stage_totals(plan.work / "logs" / str(number)).items():
             counts[key] = counts.get(key, 0) + value
     return CollectStats(counts.pop("records", 0), counts.pop("documents", 0),
@@ -174,6 +183,8 @@ def assemble(plan: CollectPlan, out: Path, stats: CollectStats) -> None:
             layer.mkdir(parents=True, exist_ok=True)
             os.link(part / COLLECTION_ATTRIBUTES / PRE_LAYER / shard.name, layer / target)
             number += 1
+    if plan.index_sources:
+        os.link(plan.index, staging / COLLECT_SOURCE_INDEX)
     if plan.samples.is_dir():
         shutil.copytree(plan.samples, staging / COLLECT_SKIPPED)
     write_atomic(staging / COLLECT_STATS, json.dumps(stats.as_dict(), indent=1) + "\n")

@@ -5,7 +5,11 @@
     2. one task: ``Deduplicate``: exact duplicates by text hash (the first kept, the others
        skipped with a reason) and near-duplicate groups by MinHash LSH over word 5-grams;
     3. per input task: ``WriteParts``: metadata with every step's provenance, the detectors'
-       pre-annotations, the task's part of the sharded collection.
+       pre-annotations, source finding against an index of originals (candidate rewrites:
+       the proposals, and the claim candidates of the best one), the task's part of the
+       sharded collection;
+    4. for a collection of originals, one task: ``IndexSources``: the source finder's
+       persistent index of the collection (``annotate.source_index``), for the candidates.
 
 A task's outputs depend on its input only (not on the worker that ran it), and each is
 written whole or not at all, so a killed run resumes from datatrove's completion markers.
@@ -28,14 +32,35 @@ from datasketch import MinHash, MinHashLSH
 from datatrove.data import Document
 from datatrove.pipeline.base import PipelineStep
 
+from newsprov.annotate.alignment import (
+    ALIGNER,
+    CANDIDATES,
+    PROPOSAL_THRESHOLD,
+    SENTENCE_THRESHOLD,
+    Proposal,
+    claim_candidates,
+    find_sources,
+)
 from newsprov.annotate.detectors import DETECTORS, WORD, pre_annotations
 from newsprov.annotate.ingest import DEFAULT_RIGHTS
+from newsprov.annotate.source_index import SourceIndex
 from newsprov.collect.fetch import PoliteFetcher
 from newsprov.collect.filters import FILTERS, SkipSamples
 from newsprov.collect.records import InputFile
 from newsprov.core import schema
+from newsprov.core.layout import (
+    COLLECT_PROPOSALS,
+    COLLECT_SOURCE_INDEX,
+    COLLECTION_DOCUMENTS,
+    SHARD_SUFFIX,
+)
 from newsprov.store import corpus
-from newsprov.store.shards import CollectionWriter, ShardWriter, read_lines
+from newsprov.store.shards import (
+    CollectionWriter,
+    ShardWriter,
+    document_record,
+    read_lines,
+)
 
 # Near-duplicates: word 5-gram sets with Jaccard >= 0.8 (a copy with a changed byline or
 # footer), by datasketch's MinHash LSH, which picks its bands for that threshold.
@@ -56,6 +81,8 @@ class CollectPlan:
     today: dt.date
     shard_documents: int
     fetch: PoliteFetcher             # of .urls inputs
+    source_index: Path | None = None     # originals to find the sources of documents in
+    index_sources: bool = False         # build the source finder's index of the collection
 
     @property
     def samples(self) -> Path:
@@ -69,6 +96,10 @@ class CollectPlan:
 
     def parts(self, rank: int) -> Path:
         return self.work / "parts" / f"{rank:05d}"
+
+    @property
+    def index(self) -> Path:
+        return self.work / COLLECT_SOURCE_INDEX
 
 
 class ReadRecords(PipelineStep):
@@ -173,6 +204,14 @@ def doc_id(sha: str) -> str:
     return sha[:24]
 
 
+def source_finding_provenance(index: Path) -> dict[str, Any]:
+    return {"step": "source finding", "tool": "newsprov", "version": version("newsprov"),
+            "settings": {"index": str(index), "retrieval": "BM25 over SQLite FTS5 "
+                         "(annotate.source_index)", "candidates": CANDIDATES,
+                         "verification": ALIGNER, "sentence_threshold": SENTENCE_THRESHOLD,
+                         "proposal_threshold": PROPOSAL_THRESHOLD}}
+
+
 def step_provenance(staged: dict[str, Any], fetch: Any) -> list[dict[str, Any]]:
     settings: dict[str, Any] = {"input": staged["kind"]}
     if staged["kind"] == "fetched":
@@ -193,6 +232,14 @@ def step_provenance(staged: dict[str, Any], fetch: Any) -> list[dict[str, Any]]:
              "settings": {"detectors": sorted(d.annotator for d in DETECTORS.values())}}]
 
 
+def steps_of(staged: dict[str, Any], plan: CollectPlan) -> list[dict[str, Any]]:
+    """Every step that made the document, with its tool, version and settings."""
+    steps = step_provenance(staged, plan.fetch)
+    if plan.source_index is not None:
+        steps.append(source_finding_provenance(plan.source_index))
+    return steps
+
+
 def how(staged: dict[str, Any]) -> str:
     where = f"{staged['url']} " if staged["url"] else ""
     return {"warc": f"response {where}in the WARC record {staged['origin']}",
@@ -201,8 +248,8 @@ def how(staged: dict[str, Any]) -> str:
             "fetched": f"fetched from {where}with Python urllib"}[staged["kind"]]
 
 
-def document_metadata(staged: dict[str, Any], group: str, plan: CollectPlan
-                      ) -> dict[str, Any]:
+def document_metadata(staged: dict[str, Any], group: str, plan: CollectPlan,
+                      proposals: list[Proposal]) -> dict[str, Any]:
     extracted = staged["extracted"]
     is_html = staged["content_type"] != "text/plain"
     unknown: dict[str, str] = {}
@@ -216,10 +263,13 @@ def document_metadata(staged: dict[str, Any], group: str, plan: CollectPlan
     if staged["fetched"] is None:
         unknown["collected"] = ("The input does not record when the page was fetched "
                                 "(a saved page, or a record without 'fetched').")
+    proposed = [p for p in proposals if p.proposed]
     unknown["derived_from"] = unknown["derivation"] = (
-        f"Not known: collected into the {plan.collection!r} collection from a crawl; a source "
-        "proposed by source finding is confirmed by annotators, not here.")
-    steps = step_provenance(staged, plan.fetch)
+        f"Not known: collected into the {plan.collection!r} collection from a crawl; "
+        + (f"source finding proposed {proposed[0].describe()}, for annotators to confirm."
+           if proposed else "source finding proposed no source." if plan.source_index else
+           "no source finding was run on it."))
+    steps = steps_of(staged, plan)
     metadata = {
         "id": doc_id(staged["sha256"]), "title": extracted["title"],
         "publisher": extracted["publisher"], "url": url, "published": extracted["published"],
@@ -259,6 +309,16 @@ class WriteParts(PipelineStep):
         self.plan = plan
 
     def run(self, data: Any = None, rank: int = 0, world_size: int = 1) -> Iterator[Any]:
+        plan = self.plan
+        index = SourceIndex(plan.source_index) if plan.source_index else None
+        try:
+            self.write_part(rank, index)
+        finally:
+            if index is not None:
+                index.close()
+        yield from ()
+
+    def write_part(self, rank: int, index: SourceIndex | None) -> None:
         decisions = json.loads(self.plan.decisions(rank).read_text(encoding="utf-8"))
         parts = self.plan.parts(rank)
         partial = parts.with_name(f".{parts.name}.partial")
@@ -269,17 +329,56 @@ class WriteParts(PipelineStep):
                                       strict=True):
             if group is None:
                 continue
-            metadata = document_metadata(staged, group, self.plan)
+            proposals = find_sources(index, staged["text"], staged["language"]) \
+                if index is not None else []
+            metadata = document_metadata(staged, group, self.plan, proposals)
             corpus.check_metadata(metadata, staged["origin"], self.plan.today)
             document = corpus.Document(metadata, staged["text"])
-            provenance = {"record": staged["origin"],
-                          "steps": step_provenance(staged, self.plan.fetch)}
+            provenance = {"record": staged["origin"], "steps": steps_of(staged, self.plan)}
             files = {raw_name(staged): base64.b64decode(staged["raw"]),
                      "provenance.json": (json.dumps(provenance, indent=1) + "\n").encode()}
-            writer.add(document.id, metadata, document.text, files,
-                       {PRE_LAYER: pre_annotations(document, self.plan.today.isoformat())})
+            pre = pre_annotations(document, self.plan.today.isoformat())
+            if index is not None:
+                files[COLLECT_PROPOSALS] = (json.dumps(
+                    [{"doc_id": p.doc_id, "retrieval": p.retrieval, "score": p.score,
+                      "proposed": p.proposed} for p in proposals], indent=1) + "\n").encode()
+                if proposals and proposals[0].proposed:
+                    best = proposals[0]
+                    pre["claims"] = claim_candidates(
+                        document.id, best.doc_id, best.alignment,
+                        index.entry(best.doc_id).text, staged["language"],
+                        self.plan.today.isoformat())
+                self.stat_update("proposed" if proposals and proposals[0].proposed
+                                 else "no source proposed")
+            writer.add(document.id, metadata, document.text, files, {PRE_LAYER: pre})
             self.stat_update("documents")
         writer.close()
         shutil.rmtree(parts, ignore_errors=True)
         partial.rename(parts)
+
+
+class IndexSources(PipelineStep):
+    """The source finder's index of the collection's documents (one task: SQLite has one
+    writer), written under a temporary name and renamed when whole."""
+
+    name = "index sources"
+    type = "newsprov collect"
+
+    def __init__(self, plan: CollectPlan) -> None:
+        super().__init__()
+        self.plan = plan
+
+    def run(self, data: Any = None, rank: int = 0, world_size: int = 1) -> Iterator[Any]:
+        partial = self.plan.index.with_name(f".{self.plan.index.name}.partial")
+        partial.unlink(missing_ok=True)
+        with SourceIndex(partial) as index:
+            for task in range(len(self.plan.inputs)):
+                folder = self.plan.parts(task) / COLLECTION_DOCUMENTS   # none: no documents
+                for shard in sorted(folder.glob(f"*{SHARD_SUFFIX}")):
+                    items = [(doc_id, text, metadata, metadata["language"])
+                             for doc_id, metadata, text, _ in
+                             (document_record(line, f"{shard}:{n}")
+                              for n, line in read_lines(shard))]
+                    self.stat_update("indexed", value=index.add_many(items))
+        partial.rename(self.plan.index)
         yield from ()
