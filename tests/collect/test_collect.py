@@ -20,7 +20,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from newsprov.build.execution import Execution
 from newsprov.cli import main
+from newsprov.collect.pipeline import collect
+from newsprov.collect.queue import ranked_pairs
+from newsprov.core.errors import InputError
 from newsprov.core.layout import (
     COLLECT_PROPOSALS,
     COLLECT_SKIPPED,
@@ -185,3 +189,18 @@ def test_sources_and_candidates(tmp_path: Path) -> None:
             assert {c["support"] for c in claims} == {"supported", "unsupported"}
             reason = {u["field"]: u["reason"] for u in line["metadata"]["unknown_fields"]}
             assert source_id in reason["derived_from"]
+
+
+def test_an_empty_folder_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(InputError) as caught:
+        collect([tmp_path / "empty"], tmp_path / "out", "collection", Execution(workers=1))
+    assert caught.value.check == "no-input-records"
+    assert not (tmp_path / "out").exists()
+
+
+def test_queue_needs_source_proposals(crawl: tuple[Path, dict[str, int]]) -> None:
+    out, _ = crawl
+    with pytest.raises(InputError) as caught:
+        ranked_pairs(out, 5)
+    assert caught.value.check == "no-source-proposals"

@@ -36,6 +36,9 @@ COMMANDS: dict[str, Command] = {
     "collect": Command("collect", "collect_command",
                        "Collect crawled pages (WARC, saved pages, JSON Lines) into sharded "
                        "collections, on the build's engine.", ("ingest", "collect")),
+    "queue": Command("queue", "queue_command",
+                     "Push the top-ranked (rewrite, source) pairs of a collect run to Label "
+                     "Studio, pre-annotated.", ("labelstudio", "ingest", "collect")),
     "convert": Command("convert", "convert_command",
                        "Convert the corpus between the per-document and the sharded layout."),
     "docs": Command("build", "docs_command",

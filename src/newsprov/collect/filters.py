@@ -157,8 +157,8 @@ class ExtractedText(CollectFilter):
         try:
             page = extract(received(doc), doc.metadata.pop("page"))
         except InputError as error:
-            return skip(doc, {"not-html": "not-html"}.get(error.check or "", "nothing-extracted"),
-                        error.problem)
+            reason = "not-html" if error.check == "not-html" else "nothing-extracted"
+            return skip(doc, reason, error.problem)
         doc.text = page.text
         doc.metadata["extracted"] = {"title": page.title, "publisher": page.publisher,
                                      "url": page.url, "published": page.published,
