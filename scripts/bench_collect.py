@@ -63,10 +63,13 @@ def time_collect(files: list[Path], out: Path, workers: int) -> dict[str, Any]:
 
 
 def run(pages: int, per_file: int, workdir: Path) -> dict[str, Any]:
+    started = datetime.now(UTC).isoformat(timespec="seconds")
+    # the machine's load when the run started: other work on it slows every figure
+    load = round(os.getloadavg()[0], 2)
     files = write_crawl(workdir, pages, per_file)
     runs = [time_collect(files, workdir / f"out-{workers}", workers) for workers in (1, 2)]
-    return {"pages": pages, "pages_per_file": per_file,
-            "started": datetime.now(UTC).isoformat(timespec="seconds"), "runs": runs,
+    return {"pages": pages, "pages_per_file": per_file, "started": started,
+            "load_average_at_start": load, "runs": runs,
             "speedup_2_over_1": round(runs[0]["seconds"] / runs[1]["seconds"], 2)}
 
 
@@ -74,11 +77,12 @@ def doc_table(results: Path) -> str:
     data = json.loads(results.read_text(encoding="utf-8"))
     rows = [[f"{size['pages']:,}", str(r["workers"]), r["seconds"], r["pages_per_second"],
              r["pages_per_second_per_worker"],
-             size["speedup_2_over_1"] if r["workers"] == 2 else None]
+             size["speedup_2_over_1"] if r["workers"] == 2 else None,
+             size.get("load_average_at_start")]
             for size in data["sizes"] for r in size["runs"]]
     info = data["machine"]
     return (markdown_table(["WARC pages", "workers", "seconds", "pages/s", "pages/s per worker",
-                            "2 workers / 1"], rows, 2)
+                            "2 workers / 1", "load at start"], rows, 2)
             + f"\nMachine: {info['cores']} cores, {info['memory_gb']} GB, Python "
               f"{info['python']} (from `{results.name}`; wall time of the whole command, "
               "start-up included).\n")

@@ -54,8 +54,10 @@ def test_queue_pushes_ranked_pairs_and_annotations_come_back(server_env: Server,
         assert task.data["source_doc_id"] == rewrite.derived_from
         assert task.data["source_text"] == corpus[rewrite.derived_from].text
         [prediction] = task.predictions
-        names = {item["from_name"] for item in prediction.result}
-        assert any("claim" in name for name in names), names
+        # claim candidates on the rewrite, their evidence on the source, linked by relations
+        names = {item.get("from_name") for item in prediction.result}
+        assert {"claim", "evidence"} <= names, names
+        assert any(item["type"] == "relation" for item in prediction.result)
     task = tasks[0]
     client.annotations.create(id=task.id, result=[dict(item) for item in
                                                   task.predictions[0].result], lead_time=30)
