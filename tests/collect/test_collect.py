@@ -75,11 +75,12 @@ def crawl(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, int
         json.dumps({"url": "http://farm.example/1", "html": synth_crawl.article_html(300),
                     "fetched": "2026-11-30T10:00:00Z"}) + "\n" + "{not json\n"
         + json.dumps({"url": "http://farm.example/2"}) + "\n", encoding="utf-8")
+    (folder / "garbage.warc").write_bytes(b"PK\x03\x04" + bytes(range(256)) * 4)  # a zip
     expected = {**expected, "accepted": expected["accepted"] + 6 + 4 + 1,
-                "not-html": expected["not-html"] + 1, "invalid-record": 2}
+                "not-html": expected["not-html"] + 1, "invalid-record": 2, "not-a-warc": 1}
     out = folder / "out"
     run(str(folder / "bad.warc"), str(folder / "news.warc.gz"), str(pages), str(records),
-        "--out", str(out), "--pages-per-task", "2")
+        str(folder / "garbage.warc"), "--out", str(out), "--pages-per-task", "2")
     return out, expected
 
 
@@ -90,7 +91,7 @@ def test_counts_add_up_with_every_reason(crawl: tuple[Path, dict[str, int]]) -> 
     assert stats["skipped"] == skipped
     assert stats["accepted"] == expected["accepted"] == len(documents(out))
     assert stats["records"] == stats["accepted"] + stats["skipped_total"] == \
-        10 + 6 + 5 + 3
+        10 + 6 + 5 + 3 + 1
 
 
 def test_a_sample_of_every_reason_is_kept(crawl: tuple[Path, dict[str, int]]) -> None:

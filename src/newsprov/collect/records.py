@@ -62,9 +62,10 @@ def warc_records(path: Path) -> Iterator[Document]:
             except StopIteration:
                 return
             except (ArchiveLoadFailed, EOFError, OSError, ValueError) as error:
-                # warcio cannot find the next record's header: the file ends in a damaged
-                # record; nothing after it can be read.
-                yield record(origin, None, kind="warc", problem="truncated-record",
+                # warcio cannot read a record header: the file is not a WARC file, or it ends
+                # in a damaged record; nothing after it can be read.
+                yield record(origin, None, kind="warc",
+                             problem="not-a-warc" if number == 1 else "truncated-record",
                              detail=f"{type(error).__name__}: {error}")
                 return
             yield warc_record(item, origin)
