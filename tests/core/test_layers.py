@@ -16,8 +16,8 @@ from newsprov.core.layout import REPO
 
 PACKAGE = REPO / "src" / "newsprov"
 # Bottom to top. Folders on one floor must not import each other.
-LAYERS: list[tuple[str, ...]] = [("core",), ("store",), ("build", "annotate"), ("bench",),
-                                 ("publish", "view"), ("cli",)]
+LAYERS: list[tuple[str, ...]] = [("core",), ("store",), ("build", "annotate"),
+                                 ("bench", "collect"), ("publish", "view"), ("cli",)]
 FLOOR = {folder: floor for floor, folders in enumerate(LAYERS) for folder in folders}
 # Package imports made inside a function, each for start-up time (never to dodge a cycle).
 DEFERRED = {("newsprov.build.export", "newsprov.build.validation"):

@@ -38,7 +38,7 @@ from newsprov.build.publication import (
     remove_leftovers,
     staging_folder,
 )
-from newsprov.build.steps import STEPS, BuildPlan, BuildStep, read_error
+from newsprov.build.steps import STEPS, BuildPlan, read_error
 from newsprov.core.errors import Failure, InputError
 from newsprov.core.files import write_atomic
 from newsprov.core.layout import (
@@ -175,7 +175,7 @@ def run_steps(plan: BuildPlan, execution: Execution) -> bool:
     for number, step_class in enumerate(STEPS):
         step = step_class(plan)
         tasks = len(plan.tasks) if step_class in (STEPS[0], STEPS[2]) else 1
-        executor = make_executor(step, tasks, plan.work / "logs" / f"{number + 1}",
+        executor = make_executor([step], tasks, plan.work / "logs" / f"{number + 1}",
                                  execution, previous)
         if execution.executor == "slurm":
             previous = executor
@@ -193,13 +193,15 @@ def run_steps(plan: BuildPlan, execution: Execution) -> bool:
     return True
 
 
-def make_executor(step: BuildStep, tasks: int, logging_dir: Path, execution: Execution,
-                  previous: Any) -> Any:
-    """The datatrove executor of one step. Imported here: Ray and Slurm are optional."""
+def make_executor(pipeline: list[Any], tasks: int, logging_dir: Path, execution: Execution,
+                  previous: Any, job: str = "newsprov-build") -> Any:
+    """The datatrove executor of one stage (its steps run in turn on each task's documents;
+    ``newsprov collect`` runs its stages on it too). Imported here: Ray and Slurm are
+    optional."""
     if execution.executor == "local":
         from datatrove.executor import LocalPipelineExecutor
 
-        return LocalPipelineExecutor([step], tasks=tasks, workers=min(execution.workers, tasks),
+        return LocalPipelineExecutor(pipeline, tasks=tasks, workers=min(execution.workers, tasks),
                                      logging_dir=str(logging_dir))
     if execution.executor == "ray":
         try:
@@ -213,7 +215,7 @@ def make_executor(step: BuildStep, tasks: int, logging_dir: Path, execution: Exe
             ray.init()                          # RAY_ADDRESS, or a local cluster
         # A Ray job starts a worker process: one job per worker, each running its share of
         # the tasks in turn, pays that start once.
-        return RayPipelineExecutor([step], tasks=tasks, workers=execution.workers,
+        return RayPipelineExecutor(pipeline, tasks=tasks, workers=execution.workers,
                                    logging_dir=str(logging_dir), cpus_per_task=1,
                                    mem_per_cpu_gb=1,
                                    tasks_per_job=math.ceil(tasks / execution.workers))
@@ -224,10 +226,10 @@ def make_executor(step: BuildStep, tasks: int, logging_dir: Path, execution: Exe
             raise Failure("--executor slurm needs --slurm-partition")
         options = execution.slurm
         return SlurmPipelineExecutor(
-            [step], tasks=tasks, workers=execution.workers, time=options.time,
+            pipeline, tasks=tasks, workers=execution.workers, time=options.time,
             partition=options.partition, cpus_per_task=options.cpus_per_task,
             mem_per_cpu_gb=options.mem_per_cpu_gb, sbatch_args=options.sbatch_args,
-            job_name=f"newsprov-build-{logging_dir.name}", logging_dir=str(logging_dir),
+            job_name=f"{job}-{logging_dir.name}", logging_dir=str(logging_dir),
             venv_path=str(Path(sys.prefix) / "bin" / "activate"), depends=previous)
     raise Failure(f"unknown executor {execution.executor!r}; use one of {EXECUTORS}")
 

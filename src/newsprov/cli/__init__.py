@@ -35,6 +35,12 @@ COMMANDS: dict[str, Command] = {
                      "data/."),
     "check": Command("check", "check_command",
                      "Check the corpus and one annotation directory without building."),
+    "collect": Command("collect", "collect_command",
+                       "Collect crawled pages (WARC, saved pages, JSON Lines) into sharded "
+                       "collections, on the build's engine.", ("ingest", "collect")),
+    "queue": Command("queue", "queue_command",
+                     "Push the top-ranked (rewrite, source) pairs of a collect run to Label "
+                     "Studio, pre-annotated.", ("labelstudio", "ingest", "collect")),
     "convert": Command("convert", "convert_command",
                        "Convert the corpus between the per-document and the sharded layout."),
     "docs": Command("build", "docs_command",

@@ -86,6 +86,9 @@ INPUT_CHECKS: dict[str, str] = {
     "story-group-needed": "An original article is given its story group.",
     "duplicate-text": "The text to add is not in the corpus already.",
     "pre-annotations-exist": "The new document's pre-annotation file does not exist yet.",
+    # collecting crawls
+    "no-input-records": "The folders given to `newsprov collect` hold files.",
+    "no-source-proposals": "The candidates queued were collected with source finding.",
     # detectors
     "exceptions-shape": "`annotations/detector_exceptions.json` is a list.",
     "exception-keys": "A detector exception has exactly its keys.",

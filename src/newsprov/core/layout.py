@@ -24,6 +24,16 @@ COLLECTION_DIR = Path("corpus/collection")
 COLLECTION_DOCUMENTS = "documents"
 COLLECTION_ATTRIBUTES = "attributes"
 SHARD_SUFFIX = ".jsonl.gz"
+# What newsprov collect writes beside a collection's shards: the run's statistics and a
+# sample of the skipped records of each reason; its work folder (kept for --resume) is
+# beside the collection, named after it with this suffix.
+COLLECT_STATS = "collect-stats.json"
+COLLECT_SKIPPED = "skipped"
+COLLECT_WORK_SUFFIX = ".collect-work"
+# A collection of originals carries the source finder's index of its documents; a document
+# of candidate rewrites carries, among its files, the sources proposed for it.
+COLLECT_SOURCE_INDEX = "source-index.sqlite"
+COLLECT_PROPOSALS = "source-proposals.json"
 # The source finder's index of every corpus text (annotate/source_index.py): derived from the
 # corpus, not committed; built on first use, then updated one document at a time.
 SOURCE_INDEX = Path(".newsprov/source-index.sqlite")
