@@ -57,7 +57,7 @@ def read_only_clone(tmp_path: Path) -> Path:
     (["build"], ".data.lock"),
     (["validate"], "reports/validation.md"),
     (["evaluate", "predictions.jsonl"], "predictions.metrics.json"),
-    (ADD, "corpus/documents/005_"),
+    (ADD, ".newsprov"),  # the source index, built at the clone's first add
 ])
 def test_read_only_clone_gives_one_line(read_only_clone: Path, argv: list[str],
                                         created: str) -> None:
@@ -107,11 +107,13 @@ def test_full_disk_gives_one_line_and_leaves_nothing(tmp_path: Path) -> None:
     files = {line.split()[-1] for line in listing}
     assert "./data/manifest.json" in files and "./filler" in files
     assert not [f for f in files if "staging" in f or f.startswith("./corpus/documents/005")]
-    for step, named in (("build", "error: data: "), ("add", "error: corpus/documents/005_")):
+    # add builds the clone's source index first (SQLite says "disk is full").
+    for step, named, problem in (("build", "error: data: ", "No space left on device"),
+                                 ("add", "Error: the source index ", "disk is full")):
         assert (out / f"{step}.status").read_text().strip() == "1"
         lines = (out / f"{step}.stderr").read_text().splitlines()
         assert len(lines) == 1 and lines[0].startswith(named), lines
-        assert "No space left on device" in lines[0]
+        assert problem in lines[0]
     committed = {f"./{p.relative_to(inputs)}": hashlib.sha256(p.read_bytes()).hexdigest()
                  for p in inputs.rglob("*") if p.is_file()}
     found = {line.split()[1]: line.split()[0] for line in listing

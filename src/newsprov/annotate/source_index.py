@@ -18,9 +18,11 @@ that point to the source.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import math
+import os
 import re
 import sqlite3
 import zlib
@@ -170,12 +172,21 @@ class SourceIndex:
         """Index one text (committed at once)."""
         self.add_many([(doc_id, text, metadata, language)])
 
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """One transaction; SQLite's own errors (a full disk, a read-only file) in one line."""
+        try:
+            with self.db:
+                yield
+        except sqlite3.DatabaseError as error:
+            raise Failure(f"the source index {self.path} cannot be written ({error})") from None
+
     def add_many(self, items: Iterable[tuple[str, str, Mapping[str, Any], str]]) -> int:
         """Index many (doc_id, text, metadata, language) in one transaction; return
         how many. Document frequencies are summed over the batch and written once per term."""
         frequencies: Counter[str] = Counter()
         count = 0
-        with self.db:
+        with self._transaction():
             for doc_id, text, metadata, language in items:
                 cursor = self.db.execute(
                     "INSERT INTO texts (doc_id, sha256, language, text, metadata) "
@@ -192,7 +203,7 @@ class SourceIndex:
         return count
 
     def remove(self, doc_id: str) -> None:
-        with self.db:
+        with self._transaction():
             row = self.db.execute("SELECT rowid, text, language FROM texts WHERE doc_id = ?",
                                   (doc_id,)).fetchone()
             if row:
@@ -275,10 +286,31 @@ def corpus_index(root: Path, corpus: Mapping[str, Document]) -> SourceIndex:
     """The source index of the corpus of ``root``, brought up to date with ``corpus`` (whose
     keys are the document folders' names): documents not yet indexed are read and added,
     documents no longer in the corpus dropped. Once built, no other document is read."""
-    index = SourceIndex(root / SOURCE_INDEX)
+    path = root / SOURCE_INDEX
+    if not path.is_file():
+        build_index(path, corpus)
+    index = SourceIndex(path)
     indexed = index.doc_ids()
     for doc_id in sorted(indexed - set(corpus)):
         index.remove(doc_id)
     new = (corpus[doc_id] for doc_id in corpus if doc_id not in indexed)
     index.add_many((d.id, d.text, d.metadata, d.metadata["language"]) for d in new)
     return index
+
+
+def build_index(path: Path, corpus: Mapping[str, Document]) -> None:
+    """A first index of the whole corpus, written beside ``path`` and renamed into place: a
+    build that fails (a full disk, a kill) leaves no index, nor a folder it made."""
+    made_folder = not path.parent.exists()
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        with SourceIndex(partial) as index:
+            index.add_many((d.id, d.text, d.metadata, d.metadata["language"])
+                           for d in corpus.values())
+        os.replace(partial, path)
+    except BaseException:
+        for leftover in (partial, partial.with_name(f"{partial.name}-journal")):
+            leftover.unlink(missing_ok=True)
+        if made_folder:
+            path.parent.rmdir()
+        raise
