@@ -238,10 +238,15 @@ def floor_shard(shard: Path, gold: Path, out: Path) -> None:
     annotations = attributes["annotations"].combine_chunks()
     splits = pa.array([hashed_split(story) for story in
                        metadata.field("story_group").to_pylist()], pa.string())
+    # The status of each document, from its authorship judgement (schema.annotation_status).
+    status = pa.array([schema.annotation_status({"authorship": judgement})
+                       for judgement in annotations.field("authorship").to_pylist()],
+                      schema.TABLES["documents"].field("annotation_status").type)
     columns = []
     for field in schema.TABLES["documents"]:
         name = "id" if field.name == "doc_id" else field.name
         columns.append(splits if name == "split" else lines["text"] if name == "text"
+                       else status if name == "annotation_status"
                        else annotations.field(name) if name in annotations.type.names
                        and name != "doc_id" else metadata.field(name))
     documents = pa.Table.from_arrays(columns, schema=schema.TABLES["documents"])

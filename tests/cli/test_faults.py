@@ -108,7 +108,9 @@ def test_full_disk_gives_one_line_and_leaves_nothing(tmp_path: Path) -> None:
     assert "./data/manifest.json" in files and "./filler" in files
     assert not [f for f in files if "staging" in f or f.startswith("./corpus/documents/005")]
     # add builds the clone's source index first (SQLite says "disk is full").
-    for step, named, problem in (("build", "error: data: ", "No space left on device"),
+    # build names the first file it could not write: the export or its work folder's.
+    for step, named, problem in (("build", ("error: data: ", "error: .data.work/"),
+                                  "No space left on device"),
                                  ("add", "Error: the source index ", "disk is full")):
         assert (out / f"{step}.status").read_text().strip() == "1"
         lines = (out / f"{step}.stderr").read_text().splitlines()

@@ -312,5 +312,6 @@ def build_index(path: Path, corpus: Mapping[str, Document]) -> None:
         for leftover in (partial, partial.with_name(f"{partial.name}-journal")):
             leftover.unlink(missing_ok=True)
         if made_folder:
-            path.parent.rmdir()
+            with contextlib.suppress(FileNotFoundError):  # when making it was what failed
+                path.parent.rmdir()
         raise

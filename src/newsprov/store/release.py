@@ -90,7 +90,7 @@ def released_manifest(data_dir: Path) -> dict[str, Any]:
     missing or broken one is refused, where the build (``read_manifest``) rebuilds."""
     manifest = read_manifest(data_dir)
     if manifest is None:
-        raise InputError(data_dir / MANIFEST, None, "no release here (no readable manifest): run "
+        raise InputError(data_dir / MANIFEST, None, "no release here: run "
                          "`newsprov build`", check="no-release")
     return manifest
 
