@@ -43,8 +43,9 @@ def test_queue_pushes_ranked_pairs_and_annotations_come_back(server_env: Server,
     output = newsprov("queue", str(collected), "--root", str(workspace), "--project", title)
     assert "2 pairs queued" in output
     assert server_env.account is not None
-    client = connect(server_env.url, server_env.account.token)
-    project = find_project(client, title)
+    server = connect(server_env.url, server_env.account.token)
+    project = find_project(server, title)
+    client = server.client  # the SDK's own client, to read and annotate as a person would
     tasks = sorted(client.tasks.list(project=project.id, fields="all"), key=lambda t: t.id)
     scores = [t.data["newsprov"]["proposal_score"] for t in tasks]
     assert len(tasks) == 2 and scores == sorted(scores, reverse=True)

@@ -22,8 +22,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from datatrove.utils.logging import logger
-
 from newsprov.build.execution import EXECUTORS, Execution
 from newsprov.build.export import (
     SHARD_ROWS,
@@ -57,11 +55,6 @@ from newsprov.store.release import Release, read_release
 from newsprov.store.shards import Collection
 
 TASK_DOCUMENTS = SHARD_ROWS["documents"]    # documents of the per-document layout per task
-
-# datatrove logs every task's start, pipeline and statistics to the terminal (about 90 lines
-# for a two-document build); a command says what went wrong in one line, and the statistics
-# are written to reports/build-stats.json, so its messages are switched off.
-logger.disable("datatrove")
 
 
 def build(root: Path, out: Path | None = None, *, validate: bool = True,
