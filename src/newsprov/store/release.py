@@ -97,17 +97,15 @@ def released_manifest(data_dir: Path) -> dict[str, Any]:
 
 def release_files(data_dir: Path, manifest: dict, table: str, split: str | None) -> list[Path]:
     """The manifest's files of a table (of one split), each checked against its sha256."""
-    paths = []
-    for entry in manifest["files"]:
-        if entry["table"] != table or split not in (None, entry["split"]):
-            continue
-        path = data_dir / entry["path"]
+    entries = {data_dir / entry["path"]: entry for entry in manifest["files"]}
+    paths = [path for path in listed_files(data_dir, manifest, table)
+             if split in (None, entries[path]["split"])]
+    for path in paths:
         if not path.is_file():
             raise InputError(path, None, f"listed in {MANIFEST} but missing",
                              check="release-file-missing")
-        if file_sha256(path) != entry["sha256"]:
+        if file_sha256(path) != entries[path]["sha256"]:
             raise InputError(path, None, f"sha256 differs from {MANIFEST}: the file was "
                                          "changed after the release was built",
                              check="release-file-changed")
-        paths.append(path)
     return paths
