@@ -6,6 +6,7 @@ cluster)."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import stat
 import subprocess
@@ -16,8 +17,9 @@ from pathlib import Path
 import pytest
 
 from newsprov.build.execution import Execution, SlurmOptions
+from newsprov.build.executors import EXECUTOR_LOG
 from newsprov.build.pipeline import build, work_dir
-from newsprov.core.layout import COLLECTION_DIR, REPO
+from newsprov.core.layout import COLLECTION_DIR, DOCUMENTS_DIR, REPO
 from newsprov.store.shards import documents_to_collection
 
 sys.path.insert(0, str(REPO / "scripts"))
@@ -102,6 +104,28 @@ def test_both_layouts_at_once(corpora: dict[str, Path], tmp_path: Path) -> None:
     assert sum(manifest["tables"]["documents"].values()) == 6 + DOCUMENTS
 
 
+def test_the_console_shows_nothing_of_datatrove(corpora: dict[str, Path], tmp_path: Path
+                                                ) -> None:
+    """datatrove's messages stay in the work folder's logs, in the command's process and in
+    the workers' alike: a build prints its summary, a build of bad input its one line."""
+    root = tmp_path / "corpus"
+    shutil.copytree(corpora["documents"], root)
+    command = [str(Path(sys.executable).parent / "newsprov"), "build", "--root", str(root),
+               "--no-validate", "--workers", "2", "--task-documents", str(TASK_DOCUMENTS)]
+    built = subprocess.run([*command, "--out", str(tmp_path / "data")], capture_output=True,
+                           text=True)
+    assert built.returncode == 0 and built.stderr == ""
+    assert built.stdout.splitlines()[0].startswith("newsprov ")
+    assert "datatrove" not in built.stdout
+    broken = sorted((root / DOCUMENTS_DIR).iterdir())[DOCUMENTS // 2] / "metadata.json"
+    broken.write_text("{", encoding="utf-8")
+    refused = subprocess.run([*command, "--out", str(tmp_path / "refused")],
+                             capture_output=True, text=True)
+    assert refused.returncode == 2 and refused.stdout == ""
+    assert refused.stderr.startswith(f"error: {broken}: invalid JSON")
+    assert refused.stderr.count("\n") == 1
+
+
 # ------------------------------------------------------------------ resuming
 
 
@@ -129,9 +153,13 @@ def test_a_killed_build_resumes_to_the_same_export(tmp_path: Path) -> None:
     finished = completions(out, 3)
     assert 0 < len(finished) < 15, "killed while the export step was running"
     assert not out.exists()                          # nothing was published
-    resumed = subprocess.run([*command, "--resume"], capture_output=True, text=True)
-    assert resumed.returncode == 0, resumed.stderr[-2000:]
-    assert f"Skipping {len(finished)} already completed tasks" in resumed.stderr
+    # The resumed build's log of step 3, read while its work folder is there (publishing
+    # removes it).
+    logged: list[str] = []
+    build(root, out, validate=False, execution=Execution(workers=2, resume=True),
+          task_documents=20, after_switch=lambda manifest: logged.append(
+              (work_dir(out) / "logs" / "3" / EXECUTOR_LOG).read_text(encoding="utf-8")))
+    assert f"Skipping {len(finished)} already completed tasks" in logged[0]
     assert tree_bytes(out) == tree_bytes(reference)
 
 

@@ -600,7 +600,6 @@ def test_check_and_build_refuse_a_future_provenance_date_alike(valid_repo: Path)
     checked = runner.invoke(main, ["check", "--root", str(valid_repo)])
     built = runner.invoke(main, ["build", "--root", str(valid_repo)])
     assert checked.exit_code == built.exit_code == 2
-    # The build's last line: datatrove logs its tasks to the terminal before it.
-    assert checked.output == built.output.splitlines(keepends=True)[-1] == (
+    assert checked.output == built.output == (
         f"error: {gold_file(valid_repo, ORIGINAL)}: {ORIGINAL}:m1: mentions: provenance.date "
         "2999-01-01 is in the future\n")

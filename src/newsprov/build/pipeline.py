@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from newsprov.build.execution import EXECUTORS, Execution
+from newsprov.build.executors import LocalExecutor, RayExecutor
 from newsprov.build.export import (
     SHARD_ROWS,
     check_not_overwriting_release,
@@ -196,29 +197,24 @@ def run_steps(plan: BuildPlan, execution: Execution) -> bool:
 def make_executor(pipeline: list[Any], tasks: int, logging_dir: Path, execution: Execution,
                   previous: Any, job: str = "newsprov-build") -> Any:
     """The datatrove executor of one stage (its steps run in turn on each task's documents;
-    ``newsprov collect`` runs its stages on it too). Imported here: Ray and Slurm are
-    optional."""
+    ``newsprov collect`` runs its stages on it too); local and Ray ones print nothing of
+    datatrove's (``build.executors``). Ray and Slurm are imported here: they are optional."""
     if execution.executor == "local":
-        from datatrove.executor import LocalPipelineExecutor
-
-        return LocalPipelineExecutor(pipeline, tasks=tasks, workers=min(execution.workers, tasks),
-                                     logging_dir=str(logging_dir))
+        return LocalExecutor(pipeline, tasks=tasks, workers=min(execution.workers, tasks),
+                             logging_dir=str(logging_dir))
     if execution.executor == "ray":
         try:
             import ray
         except ImportError:
             raise Failure("--executor ray needs the 'ray' extra: pip install "
                           "'newsprov[ray]'") from None
-        from datatrove.executor.ray import RayPipelineExecutor
-
         if not ray.is_initialized():
             ray.init()                          # RAY_ADDRESS, or a local cluster
         # A Ray job starts a worker process: one job per worker, each running its share of
         # the tasks in turn, pays that start once.
-        return RayPipelineExecutor(pipeline, tasks=tasks, workers=execution.workers,
-                                   logging_dir=str(logging_dir), cpus_per_task=1,
-                                   mem_per_cpu_gb=1,
-                                   tasks_per_job=math.ceil(tasks / execution.workers))
+        return RayExecutor(pipeline, tasks=tasks, workers=execution.workers,
+                           logging_dir=str(logging_dir), cpus_per_task=1, mem_per_cpu_gb=1,
+                           tasks_per_job=math.ceil(tasks / execution.workers))
     if execution.executor == "slurm":
         from datatrove.executor.slurm import SlurmPipelineExecutor
 

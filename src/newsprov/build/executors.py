@@ -1,0 +1,78 @@
+"""datatrove's local and Ray executors with nothing of datatrove's on the terminal.
+
+datatrove prints each task's start, pipeline and statistics (about 90 lines for a
+two-document build, before a command's one line on bad input). Here a task's messages go to
+its log file only (``logs/task_XXXXX.log`` in the step's logging folder) and the executor's
+own (tasks skipped and completed, the step's statistics) to ``executor.log`` beside it, in
+every process that runs the step: the command's, the local workers and Ray's.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import types
+from collections.abc import Iterator
+from typing import IO, Any
+
+import datatrove.utils.logging as datatrove_logging
+from datatrove.executor import LocalPipelineExecutor, RayPipelineExecutor
+from datatrove.io import DataFolder, get_datafolder
+from datatrove.utils.stats import PipelineStats
+
+EXECUTOR_LOG = "executor.log"       # in a step's logging folder
+
+
+@contextlib.contextmanager
+def datatrove_console(stream: IO[str]) -> Iterator[None]:
+    """datatrove's console is ``stream`` in this process while the block runs; closed after.
+
+    datatrove gives loguru its logging module's ``sys.stderr`` as console, for each task
+    (``add_task_logger``) and after it (``setup_default_logger``). Our progress bars write
+    on ``sys.stderr`` too, so only that module's view of it changes."""
+    terminal = datatrove_logging.sys
+    datatrove_logging.sys = types.SimpleNamespace(stderr=stream)
+    datatrove_logging.setup_default_logger()        # its console handler, now on stream
+    try:
+        yield
+    finally:
+        datatrove_logging.sys = terminal
+        datatrove_logging.setup_default_logger()
+        stream.close()
+
+
+def executor_log(logging_dir: DataFolder) -> contextlib.AbstractContextManager[None]:
+    return datatrove_console(logging_dir.open(EXECUTOR_LOG, "a"))
+
+
+class QuietConsole:
+    """Runs a step with datatrove's executor messages in ``executor.log`` and each task's
+    in its log file only (datatrove also copies them to the console)."""
+
+    logging_dir: DataFolder
+
+    def run(self) -> Any:
+        with executor_log(self.logging_dir):
+            return super().run()
+
+    def _run_for_rank(self, rank: int, local_rank: int = 0, node_rank: int = -1
+                      ) -> PipelineStats:
+        # datatrove copies to the console what the task's log file has in full
+        with datatrove_console(open(os.devnull, "w")):
+            return super()._run_for_rank(rank, local_rank, node_rank)
+
+
+class LocalExecutor(QuietConsole, LocalPipelineExecutor):
+    def _launch_run_for_rank(self, rank: int, ranks_q: Any, completed: Any = None,
+                             completed_lock: Any = None) -> PipelineStats:
+        """In a worker process: the count of finished tasks it logs after each task goes to
+        ``executor.log`` too."""
+        with executor_log(self.logging_dir):
+            return super()._launch_run_for_rank(rank, ranks_q, completed, completed_lock)
+
+
+class RayExecutor(QuietConsole, RayPipelineExecutor):
+    def __init__(self, pipeline: list[Any], *, logging_dir: str, **options: Any) -> None:
+        # It warns that a logging folder on a local file system must be shared by the nodes.
+        with executor_log(get_datafolder(logging_dir)):
+            super().__init__(pipeline, logging_dir=logging_dir, **options)
