@@ -121,6 +121,12 @@ def metadata(doc_id: str, **changes: object) -> Callable[[Path], None]:
     return lambda root: edit_json(metadata_file(root, doc_id), lambda m: m.update(changes))
 
 
+def in_metadata(doc_id: str, changes: dict[str, object], problem: str, check: str
+                ) -> tuple[Callable[[Path], None], str, str, str, str]:
+    """A case that sets fields of a document's metadata.json, which names the document."""
+    return metadata(doc_id, **changes), "metadata.json", doc_id, problem, check
+
+
 def without_reasons(*fields: str) -> Callable[[dict], object]:
     return lambda m: m.update(unknown_fields=[
         entry for entry in m["unknown_fields"] if entry["field"] not in fields])
@@ -201,47 +207,40 @@ CASES = {
         lambda r: edit_json(metadata_file(r, ORIGINAL), lambda m: m.pop("rights")),
         "metadata.json", ORIGINAL, "missing required metadata field(s): ['rights']",
         "metadata-field-missing"),
-    "metadata-field-unknown": (
-        metadata(ORIGINAL, editor="A. Editor"),
-        "metadata.json", ORIGINAL, "unknown metadata field(s): ['editor']",
-        "metadata-field-unknown"),
-    "metadata-required-null": (
-        metadata(ORIGINAL, rights=None),
-        "metadata.json", ORIGINAL, "rights is required and may not be null",
-        "metadata-required-null"),
+    "metadata-field-unknown": in_metadata(
+        ORIGINAL, {"editor": "A. Editor"},
+        "unknown metadata field(s): ['editor']", "metadata-field-unknown"),
+    "metadata-required-null": in_metadata(
+        ORIGINAL, {"rights": None},
+        "rights is required and may not be null", "metadata-required-null"),
     "unknown-without-reason": (
         lambda r: edit_json(metadata_file(r, ORIGINAL),
                             lambda m: m["unknown_fields"].pop(0)),
         "metadata.json", ORIGINAL, "url is null without a reason", "null-without-reason"),
-    "metadata-not-string": (
-        metadata(ORIGINAL, title=2026),
-        "metadata.json", ORIGINAL, "title must be a string or null", "metadata-not-string"),
-    "value-and-reason": (
-        metadata(ORIGINAL, url="https://vov.vn/"),
-        "metadata.json", ORIGINAL, "url has a value and a reason for being unknown",
-        "value-and-reason"),
-    "language-not-iso639-1": (
-        metadata(ORIGINAL, language="english"),
-        "metadata.json", ORIGINAL, "language 'english' is not an ISO 639-1 code",
-        "language-not-iso639-1"),
-    "language-upper-case": (
-        metadata(ORIGINAL, language="EN"),
-        "metadata.json", ORIGINAL, "language 'EN' is not an ISO 639-1 code",
-        "language-not-iso639-1"),
-    "story-group-empty": (
-        metadata(ORIGINAL, story_group=""),
-        "metadata.json", ORIGINAL, "story_group '' is empty or only whitespace", "value-blank"),
-    "story-group-blank": (
-        metadata(ORIGINAL, story_group=" \t"),
-        "metadata.json", ORIGINAL, "story_group ' \\t' is empty or only whitespace",
-        "value-blank"),
-    "not-a-date": (
-        metadata(ORIGINAL, added="23 November 2026"),
-        "metadata.json", ORIGINAL, "added '23 November 2026' is not a date (YYYY-MM-DD)",
-        "not-a-date"),
-    "date-in-future": (
-        metadata(ORIGINAL, added="2999-01-01"),
-        "metadata.json", ORIGINAL, "added 2999-01-01 is in the future", "date-in-future"),
+    "metadata-not-string": in_metadata(
+        ORIGINAL, {"title": 2026},
+        "title must be a string or null", "metadata-not-string"),
+    "value-and-reason": in_metadata(
+        ORIGINAL, {"url": "https://vov.vn/"},
+        "url has a value and a reason for being unknown", "value-and-reason"),
+    "language-not-iso639-1": in_metadata(
+        ORIGINAL, {"language": "english"},
+        "language 'english' is not an ISO 639-1 code", "language-not-iso639-1"),
+    "language-upper-case": in_metadata(
+        ORIGINAL, {"language": "EN"},
+        "language 'EN' is not an ISO 639-1 code", "language-not-iso639-1"),
+    "story-group-empty": in_metadata(
+        ORIGINAL, {"story_group": ""},
+        "story_group '' is empty or only whitespace", "value-blank"),
+    "story-group-blank": in_metadata(
+        ORIGINAL, {"story_group": " \t"},
+        "story_group ' \\t' is empty or only whitespace", "value-blank"),
+    "not-a-date": in_metadata(
+        ORIGINAL, {"added": "23 November 2026"},
+        "added '23 November 2026' is not a date (YYYY-MM-DD)", "not-a-date"),
+    "date-in-future": in_metadata(
+        ORIGINAL, {"added": "2999-01-01"},
+        "added 2999-01-01 is in the future", "date-in-future"),
     "date-not-in-the-one-form": (  # date.fromisoformat alone reads ISO week dates
         metadata(ORIGINAL, added="2026-W48-1"),
         "metadata.json", ORIGINAL, "added '2026-W48-1' is not a date (YYYY-MM-DD)",
@@ -250,12 +249,12 @@ CASES = {
         drop_derivation,
         "metadata.json", REWRITE, "derived_from and derivation must be given together",
         "derivation-incomplete"),
-    "derivation-unknown": (
-        metadata(REWRITE, derivation="paraphrase"),
-        "metadata.json", REWRITE, "unknown derivation 'paraphrase'", "derivation-unknown"),
-    "unknown-fields-not-list": (
-        metadata(ORIGINAL, unknown_fields={}),
-        "metadata.json", ORIGINAL, "unknown_fields must be a list", "unknown-fields-not-list"),
+    "derivation-unknown": in_metadata(
+        REWRITE, {"derivation": "paraphrase"},
+        "unknown derivation 'paraphrase'", "derivation-unknown"),
+    "unknown-fields-not-list": in_metadata(
+        ORIGINAL, {"unknown_fields": {}},
+        "unknown_fields must be a list", "unknown-fields-not-list"),
     "unknown-fields-entry": (
         lambda r: edit_json(metadata_file(r, ORIGINAL),
                             lambda m: m["unknown_fields"][0].update(reason=" ")),
@@ -272,10 +271,9 @@ CASES = {
     "derivation-loop": (
         derive_original_from_rewrite,
         "metadata.json", ORIGINAL, "derived_from chain loops", "derivation-loop"),
-    "derivation-other-story": (
-        metadata(REWRITE, story_group="another-story"),
-        "metadata.json", REWRITE, f"derived from {ORIGINAL!r}, which is in another story group",
-        "derivation-other-story"),
+    "derivation-other-story": in_metadata(
+        REWRITE, {"story_group": "another-story"},
+        f"derived from {ORIGINAL!r}, which is in another story group", "derivation-other-story"),
     # annotation files
     "annotation-not-object": (
         lambda r: gold_file(r, ORIGINAL).write_text("[]", encoding="utf-8"),
