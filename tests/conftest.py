@@ -1,14 +1,22 @@
-"""Shared fixtures: the repository, an isolated Hugging Face cache, a fresh build."""
+"""Shared fixtures: the repository, an isolated Hugging Face cache, a fresh build, local HTTP
+servers, the real Label Studio server."""
 
 from __future__ import annotations
 
+import functools
 import json
+import secrets
 import shutil
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 from datasets import config as datasets_config
+
+from newsprov.annotate.labelstudio.server import Account, Server, find_binary, free_port
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -81,3 +89,81 @@ def fresh_export(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("export") / "data"
     build(REPO, out)
     return out
+
+
+
+@pytest.fixture
+def http_server() -> Iterator[Callable[..., str]]:
+    """Starts an HTTP server on 127.0.0.1, in a thread, for the rest of the test: called with
+    a request handler class (and its options), gives the server's base URL. Requests are not
+    logged: the commands under test write their one line on stderr."""
+    running: list[tuple[ThreadingHTTPServer, threading.Thread]] = []
+
+    def start(handler: type[BaseHTTPRequestHandler], **options: Any) -> str:
+        quiet = type(handler.__name__, (handler,), {"log_message": lambda self, *args: None})
+        server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(quiet, **options))
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        running.append((server, thread))
+        return f"http://127.0.0.1:{server.server_address[1]}"
+
+    yield start
+    for server, thread in running:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+@pytest.fixture(scope="session")
+def label_studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """The suite's one real Label Studio server on 127.0.0.1 (its first start migrates a
+    fresh database: about 40 s), from ``$NEWSPROV_LABEL_STUDIO`` or
+    ``.venv-labelstudio/bin/label-studio``; without one its tests fail (they are the bar of
+    the Label Studio workflow, not optional). It gets a random account and token that are
+    never printed, and is stopped at the end of the session. Each test works in a project
+    of its own."""
+    binary, missing = server_binary()
+    if binary is None:
+        pytest.fail(missing, pytrace=False)
+    account = Account("newsprov-tests@example.com", secrets.token_urlsafe(18),
+                      secrets.token_hex(20))
+    directory = tmp_path_factory.mktemp("label-studio")
+    log_path = directory / "server.log"
+    with log_path.open("wb") as log:
+        server = Server(directory / "data", free_port(), account, binary, log)
+        failure = start_server(server)
+        if failure:
+            log.flush()
+            tail = log_path.read_text(errors="replace")[-3000:]
+            pytest.fail(f"{failure}\n--- server log (end) ---\n{tail}", pytrace=False)
+        try:
+            yield server
+        finally:
+            server.stop()
+
+
+def server_binary() -> tuple[Path | None, str]:
+    """The server executable, or None and why (failing inside ``except`` would print the
+    message twice)."""
+    try:
+        return find_binary(), ""
+    except FileNotFoundError as error:
+        return None, str(error)
+
+
+def start_server(server: Server) -> str | None:
+    """Start the server; what went wrong, if anything."""
+    try:
+        server.start()
+    except (RuntimeError, TimeoutError) as error:
+        return str(error)
+    return None
+
+
+@pytest.fixture
+def server_env(label_studio: Server, monkeypatch: pytest.MonkeyPatch) -> Server:
+    """The server's URL and token in the environment, where ``ls-sync`` reads them."""
+    assert label_studio.account is not None
+    monkeypatch.setenv("LABEL_STUDIO_URL", label_studio.url)
+    monkeypatch.setenv("LABEL_STUDIO_API_KEY", label_studio.account.token)
+    return label_studio

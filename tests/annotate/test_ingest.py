@@ -4,13 +4,11 @@ rewrite seed added as if new, and bad input, which must leave the corpus as it w
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import shutil
 import socket
 import sys
-import threading
-from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Callable
+from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -60,22 +58,9 @@ def snapshot(root: Path) -> dict[str, bytes]:
 
 
 @pytest.fixture
-def server() -> Iterator[str]:
-    """The fixture pages served over HTTP on 127.0.0.1; yields the base URL."""
-    class Quiet(SimpleHTTPRequestHandler):
-        def log_message(self, *args: object) -> None:
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0),
-                                functools.partial(Quiet, directory=str(FIXTURES)))
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join()
+def server(http_server: Callable[..., str]) -> str:
+    """The fixture pages served over HTTP on 127.0.0.1; the base URL."""
+    return http_server(SimpleHTTPRequestHandler, directory=str(FIXTURES))
 
 
 @pytest.fixture(autouse=True)

@@ -1,19 +1,17 @@
 """`newsprov ls-sync` against servers that are not Label Studio or misbehave (issue 19, item
-5): a real HTTP server on 127.0.0.1 in a thread answers each request as a case says. Every
-case ends in one line on stderr, a non-zero exit, no traceback, a bounded number of
-requests, the token nowhere in the output (the server echoes the request's headers back)
+5): a real HTTP server on 127.0.0.1 in a thread (``http_server``) answers each request as a
+case says. Every case ends in one line on stderr, a non-zero exit, no traceback, a bounded
+number of requests, the token nowhere in the output (the server echoes the request's headers back)
 and nothing written."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import shutil
 import socket
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -51,8 +49,7 @@ class Hostile:
     requests: list[Request] = field(default_factory=list)
 
 
-@contextlib.contextmanager
-def serve(hostile: Hostile) -> Iterator[str]:
+def handler_of(hostile: Hostile) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def handle_one(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
@@ -70,17 +67,7 @@ def serve(hostile: Hostile) -> Iterator[str]:
 
         do_GET = do_POST = do_PATCH = handle_one
 
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    return Handler
 
 
 def echo_headers(status: int) -> Callable[[Request], Answer]:
@@ -181,13 +168,14 @@ def assert_one_line(result: Any, expected: str) -> str:
 
 @pytest.mark.parametrize("case", CASES)
 def test_a_hostile_server_gives_one_line(case: str, root: Path,
-                                         monkeypatch: pytest.MonkeyPatch) -> None:
+                                         monkeypatch: pytest.MonkeyPatch,
+                                         http_server: Callable[..., str]) -> None:
     answer, command, expected, most = CASES[case]
     monkeypatch.setattr(sync, "MAX_PAGES", 20)
     hostile = Hostile(answer)
     before = snapshot(root)
-    with serve(hostile) as url:
-        line = assert_one_line(run(root, command, url), expected.format(url=url))
+    url = http_server(handler_of(hostile))
+    line = assert_one_line(run(root, command, url), expected.format(url=url))
     assert 1 <= len(hostile.requests) <= most, [r.path for r in hostile.requests]
     assert all(r.headers.get("Authorization") == f"Token {TOKEN}" for r in hostile.requests)
     if "echoing-headers" in case:   # the token was in the answer: it is not in the line
@@ -217,11 +205,12 @@ def test_no_server_gives_one_line(url: str, expected: str, root: Path) -> None:
                         expected.format(port=port))
 
 
-def test_the_token_is_redacted_before_a_long_answer_is_cut(root: Path) -> None:
+def test_the_token_is_redacted_before_a_long_answer_is_cut(
+        root: Path, http_server: Callable[..., str]) -> None:
     """An answer cut in the middle of the token must not leak its first characters."""
     padding = "x" * (sync.MESSAGE_CHARACTERS - 60)
     hostile = Hostile(lambda r: (403, "text/plain",
                                  f"{padding} {r.headers['Authorization']} {padding}".encode()))
-    with serve(hostile) as url:
-        line = assert_one_line(run(root, "push", url), "the server answered 403")
+    url = http_server(handler_of(hostile))
+    line = assert_one_line(run(root, "push", url), "the server answered 403")
     assert TOKEN[:8] not in line and line.endswith(" ...")
