@@ -1,7 +1,8 @@
-"""``newsprov queue`` against the real Label Studio server of the suite (the session
-fixture of tests/annotate/labelstudio): the pairs of a collect run become tasks in score
-order with their pre-annotations (detector flags, claim candidates with evidence), and an
-annotation made there comes back through the validated import."""
+"""``newsprov queue`` against the real Label Studio server of the suite (``label_studio`` in
+tests/conftest.py, shared with tests/annotate/labelstudio; a project of its own): the pairs of
+a collect run become tasks in score order with their pre-annotations (detector flags, claim
+candidates with evidence), and an annotation made there comes back through the validated
+import."""
 
 from __future__ import annotations
 
@@ -19,9 +20,7 @@ from newsprov.store.annotations import load_annotation_set
 from newsprov.store.corpus import load_corpus
 
 sys.path.insert(0, str(REPO / "scripts"))
-sys.path.insert(0, str(REPO / "tests" / "annotate" / "labelstudio"))
 import synth_crawl  # a script, not a package module
-from test_labelstudio_server import label_studio, server_env  # noqa: F401 (fixtures)
 
 
 def newsprov(*arguments: str) -> str:
@@ -30,7 +29,7 @@ def newsprov(*arguments: str) -> str:
     return result.output
 
 
-def test_queue_pushes_ranked_pairs_and_annotations_come_back(server_env: Server,  # noqa: F811
+def test_queue_pushes_ranked_pairs_and_annotations_come_back(server_env: Server,
                                                              tmp_path: Path) -> None:
     synth_crawl.write_news_warc(tmp_path / "news.warc", 0, 8)
     synth_crawl.write_pages_warc(tmp_path / "farm.warc", [

@@ -1,17 +1,10 @@
-"""The round trip through a real Label Studio server on 127.0.0.1.
-
-One server is started per test session (its first start migrates a fresh database: about
-40 s) from ``$NEWSPROV_LABEL_STUDIO`` or ``.venv-labelstudio/bin/label-studio``; without one
-the tests fail (they are the bar of the Label Studio workflow, not optional). The server gets
-a random account and token that are never printed; it is stopped at the end of the session.
-"""
+"""The round trip through a real Label Studio server on 127.0.0.1: the suite's one server
+(``label_studio`` in tests/conftest.py), each test in its own project."""
 
 from __future__ import annotations
 
 import json
-import secrets
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,7 +14,7 @@ from test_labelstudio import FIXTURES, REPO, annotation_sets, snapshot
 from newsprov.annotate.detectors import pre_annotations
 from newsprov.annotate.labelstudio import config
 from newsprov.annotate.labelstudio.results import provenance_rule, read_result
-from newsprov.annotate.labelstudio.server import HOST, Account, Server, find_binary, free_port
+from newsprov.annotate.labelstudio.server import HOST, Server
 from newsprov.annotate.labelstudio.sync import connect, find_project
 from newsprov.annotate.labelstudio.tasks import pre_annotation_version
 from newsprov.cli import main
@@ -29,55 +22,6 @@ from newsprov.core import schema
 from newsprov.core.layout import LABELSTUDIO_IMPORT_REPORT
 from newsprov.store.annotations import load_annotation_set
 from newsprov.store.corpus import load_corpus
-
-
-@pytest.fixture(scope="session")
-def label_studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    binary, missing = server_binary()
-    if binary is None:
-        pytest.fail(missing, pytrace=False)
-    account = Account("newsprov-tests@example.com", secrets.token_urlsafe(18),
-                      secrets.token_hex(20))
-    directory = tmp_path_factory.mktemp("label-studio")
-    log_path = directory / "server.log"
-    with log_path.open("wb") as log:
-        server = Server(directory / "data", free_port(), account, binary, log)
-        failure = start(server)
-        if failure:
-            log.flush()
-            tail = log_path.read_text(errors="replace")[-3000:]
-            pytest.fail(f"{failure}\n--- server log (end) ---\n{tail}", pytrace=False)
-        try:
-            yield server
-        finally:
-            server.stop()
-
-
-def server_binary() -> tuple[Path | None, str]:
-    """The server executable, or None and why (failing inside ``except`` would print the
-    message twice)."""
-    try:
-        return find_binary(), ""
-    except FileNotFoundError as error:
-        return None, str(error)
-
-
-def start(server: Server) -> str | None:
-    """Start the server; what went wrong, if anything."""
-    try:
-        server.start()
-    except (RuntimeError, TimeoutError) as error:
-        return str(error)
-    return None
-
-
-@pytest.fixture
-def server_env(label_studio: Server, monkeypatch: pytest.MonkeyPatch) -> Server:
-    """The server's URL and token in the environment, where ``ls-sync`` reads them."""
-    assert label_studio.account is not None
-    monkeypatch.setenv("LABEL_STUDIO_URL", label_studio.url)
-    monkeypatch.setenv("LABEL_STUDIO_API_KEY", label_studio.account.token)
-    return label_studio
 
 
 def newsprov(*arguments: str) -> str:
