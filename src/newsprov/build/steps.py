@@ -99,15 +99,21 @@ def read_error(path: Path) -> InputError:
     return InputError(data["file"], data["record"], data["problem"], check=data["check"])
 
 
-class BuildStep(PipelineStep):
+class PlanStep(PipelineStep):
+    """A datatrove step given its command's plan (picklable: it travels to the workers);
+    subclasses name themselves with ``name`` and ``type``."""
+
+    def __init__(self, plan: Any) -> None:
+        super().__init__()
+        self.plan = plan
+
+
+class BuildStep(PlanStep):
     """A step of the build: runs ``work(rank)`` unless an earlier step found bad input, and
     records bad input instead of raising it."""
 
     type = "newsprov build"
-
-    def __init__(self, plan: BuildPlan) -> None:
-        super().__init__()
-        self.plan = plan
+    plan: BuildPlan
 
     def run(self, data: Any = None, rank: int = 0, world_size: int = 1) -> Iterator[Any]:
         if self.plan.recorded_errors():
