@@ -22,7 +22,7 @@ import os
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -44,6 +44,7 @@ SHARD_ROWS = {"documents": 20_000}  # documents carry the text: smaller shards
 DEFAULT_SHARD_ROWS = 1_000_000
 GC_ALLOCATIONS = 10_000           # see rare_garbage_collection
 SHARD_HASH_DIGITS = 16            # of the shard's sha256, in its name
+T = TypeVar("T")
 
 
 
@@ -67,7 +68,11 @@ def document_row(document: Document, annotations: AnnotationFile, split: str) ->
 
 def arrow_tables(rows: list[dict]) -> Iterator[tuple[str, pa.Table]]:
     """The documents table of these rows, then the flat table of each annotation kind."""
-    documents = pa.Table.from_pylist(rows, schema=schema.TABLES["documents"])
+    return exploded(pa.Table.from_pylist(rows, schema=schema.TABLES["documents"]))
+
+
+def exploded(documents: pa.Table) -> Iterator[tuple[str, pa.Table]]:
+    """A documents table, then the flat table of each annotation kind."""
     yield "documents", documents
     for kind in schema.ANNOTATION_KINDS:
         yield kind, flat_table(documents, kind)
@@ -184,6 +189,29 @@ def write_tables(items: Iterable[tuple[Document, AnnotationFile, str]], director
                  metadata: dict[str, str]) -> dict[tuple[str, str], ShardedWriter]:
     """Write all tables of all splits of these documents into ``directory``; the writers,
     by table and split, to be finished."""
+    rows = ((split, document_row(document, annotation_file, split))
+            for document, annotation_file, split in items)
+    return write_document_tables(
+        ((split, pa.Table.from_pylist(batch, schema=schema.TABLES["documents"]))
+         for split, batch in batched_by_split(rows)), directory, metadata)
+
+
+def batched_by_split(items: Iterable[tuple[str, T]]) -> Iterator[tuple[str, list[T]]]:
+    """The items of each split in batches of ``BATCH_DOCUMENTS``, each given when it is
+    full, the rest at the end (the order decides the export's row groups, so its bytes)."""
+    pending: dict[str, list[T]] = {}
+    for split, item in items:
+        batch = pending.setdefault(split, [])
+        batch.append(item)
+        if len(batch) == BATCH_DOCUMENTS:
+            yield split, pending.pop(split)
+    yield from pending.items()
+
+
+def write_document_tables(batches: Iterable[tuple[str, pa.Table]], directory: Path,
+                          metadata: dict[str, str]) -> dict[tuple[str, str], ShardedWriter]:
+    """Write batches of the documents table (``batched_by_split``) and the flat tables
+    exploded from them into ``directory``; the writers, by table and split, to be finished."""
     writers: dict[tuple[str, str], ShardedWriter] = {}
 
     def write(table_name: str, split: str, table: pa.Table) -> None:
@@ -193,18 +221,9 @@ def write_tables(items: Iterable[tuple[Document, AnnotationFile, str]], director
                                                            metadata)
             writers[table_name, split].write(table)
 
-    def write_documents(split: str, rows: list[dict]) -> None:
-        for table_name, table in arrow_tables(rows):
+    for split, documents in batches:
+        for table_name, table in exploded(documents):
             write(table_name, split, table)
-
-    pending: dict[str, list[dict]] = {}            # split -> rows of the documents table
-    for document, annotation_file, split in items:
-        rows = pending.setdefault(split, [])
-        rows.append(document_row(document, annotation_file, split))
-        if len(rows) == BATCH_DOCUMENTS:
-            write_documents(split, pending.pop(split))
-    for split, rows in pending.items():
-        write_documents(split, rows)
     return writers
 
 

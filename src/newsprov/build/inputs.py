@@ -2,15 +2,17 @@
 
 A task reads either a range of document folders (the per-document layout: ids listed in a file
 when the build is planned) or one documents shard of a collection (the sharded layout) with
-its gold attributes. Both give the same entries, checked per document; what they do not hold
-(other documents) is looked up by location: ``(task rank, index in the task)``.
+its gold attributes. Both give the same entries, checked per document, each input read once;
+what a task does not hold (other documents) is looked up by location in the tables the
+tasks wrote: ``(task rank, index in the task)``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from itertools import zip_longest
 from pathlib import Path
 from typing import Any
@@ -33,11 +35,18 @@ GOLD_LAYER = GOLD_DIR.name
 
 @dataclass(frozen=True)
 class Entry:
+    """A document of a task with its gold file, read on demand (``gold``): a broken gold file
+    is a later step's error than a broken document."""
+
     index: int                       # position in its task
-    document: Document
+    document: Document | None        # None: a gold line past the documents shard's end
     where: str                       # where its metadata is, for errors
-    annotations: Any | None = None   # the gold file's content, unchecked (None: no file)
-    annotations_where: str = ""      # where that is, for errors
+    gold: Callable[[], Any]          # the gold file's content, unchecked (None: no file)
+    gold_where: str = ""             # where that is, for errors
+
+
+def no_gold() -> None:
+    return None
 
 
 @dataclass(frozen=True)
@@ -50,20 +59,13 @@ class FolderRange:
     def ids(self) -> list[str]:
         return self.ids_file.read_text(encoding="utf-8").splitlines()
 
-    def entries(self, today: dt.date, gold: bool, wanted: set[int] | None = None
-                ) -> Iterator[Entry]:
+    def entries(self, today: dt.date) -> Iterator[Entry]:
         directory = self.root / DOCUMENTS_DIR
         for index, doc_id in enumerate(self.ids()):
-            if wanted is not None and index not in wanted:
-                continue
             document = read_document(directory / doc_id, today)
-            where = str(directory / doc_id / METADATA_FILE)
-            if not gold:
-                yield Entry(index, document, where)
-                continue
             path = self.root / GOLD_DIR / f"{doc_id}.json"
-            yield Entry(index, document, where, read_json(path) if path.is_file() else None,
-                        str(path))
+            yield Entry(index, document, str(directory / doc_id / METADATA_FILE),
+                        partial(read_json, path) if path.is_file() else no_gold, str(path))
 
 
 @dataclass(frozen=True)
@@ -73,31 +75,32 @@ class ShardRange:
     collection: Path
     shard: Path
 
-    def entries(self, today: dt.date, gold: bool, wanted: set[int] | None = None
-                ) -> Iterator[Entry]:
+    def entries(self, today: dt.date) -> Iterator[Entry]:
         attributes = Collection(self.collection).attribute_shard(self.shard, GOLD_LAYER)
-        gold_lines = raw_lines(attributes) if gold and attributes.is_file() else iter(())
-        pairs = zip_longest(raw_lines(self.shard), gold_lines)
+        has_gold = attributes.is_file()
+        pairs = zip_longest(raw_lines(self.shard), raw_lines(attributes) if has_gold else ())
         for index, (line, gold_line) in enumerate(pairs):
-            if wanted is not None and index not in wanted:
-                continue
             number = index + 1
             where = line_location(self.shard, number)
+            gold_where = line_location(attributes, number) if has_gold else ""
             if line is None:
-                raise_unaligned(attributes, number)
+                yield Entry(index, None, where, partial(raise_unaligned, attributes, number),
+                            gold_where)
+                return
             doc_id, metadata, text, _ = document_record(parse_line(line, self.shard, number),
                                                         where)
             document = checked_document(metadata, text, doc_id, where, where, "the record id",
                                         today)
-            if not gold or not attributes.is_file():
-                yield Entry(index, document, where)
-                continue
-            gold_where = line_location(attributes, number)
-            if gold_line is None:
-                raise_unaligned(attributes, number)
-            annotations = attribute_record(parse_line(gold_line, attributes, number), doc_id,
-                                           gold_where)
-            yield Entry(index, document, where, annotations, gold_where)
+            gold = partial(gold_record, attributes, gold_line, number, doc_id) if has_gold \
+                else no_gold
+            yield Entry(index, document, where, gold, gold_where)
+
+
+def gold_record(attributes: Path, line: bytes | None, number: int, doc_id: str) -> Any:
+    if line is None:
+        raise_unaligned(attributes, number)
+    return attribute_record(parse_line(line, attributes, number), doc_id,
+                            line_location(attributes, number))
 
 
 def raise_unaligned(attributes: Path, number: int) -> None:

@@ -1,19 +1,23 @@
 """The build's pipeline steps on datatrove, one job each, run by any datatrove executor.
 
-    1. ``IndexDocuments`` (one task per input range): read and check each document on its
-       own; write a small index of the task (id, story, source, location).
+    1. ``ReadDocuments`` (one task per input range): read each document with its gold file,
+       once; check each on its own (a gold file against its document only); write the task's
+       documents table (Parquet, annotations as typed lists), a small index of the task (id,
+       story, source, location) and the record ids that another document could also use.
     2. ``CheckCorpus`` (one task): over the index columns only, the checks across documents:
        ids unique, ``derived_from`` resolving within the story, splits by story; write each
        document's split and where its source is.
-    3. ``ExportDocuments`` (one task per input range): check each gold file against its
-       document (and its source, read by location), write the task's part of every table and
-       the record ids that another document could also use.
+    3. ``ExportDocuments`` (one task per input range): check the task's derived documents
+       against their sources (read from their tasks' tables: text and event ids), write the
+       task's part of every table from its documents table.
     4. ``CheckRecordIds`` (one task): those record ids are unique across the corpus.
 
 A task's outputs depend only on its input range, never on the worker that runs it, so the
 export is the same whatever the executor. A step does not raise on bad input: it records the
 error (``errors/``) for the build to report in one line (an exception would cross process
-and Ray boundaries as a traceback), and the later steps do nothing.
+and Ray boundaries as a traceback), and the later steps do nothing. A broken gold file is
+found in step 1 but reported in step 3 (as before the steps read each input once: after the
+checks across documents); its task then writes no table.
 """
 
 from __future__ import annotations
@@ -32,11 +36,21 @@ import pyarrow.parquet as pq
 from datatrove.pipeline.base import PipelineStep
 from tqdm import tqdm
 
-from newsprov.build.export import export_metadata, rare_garbage_collection, write_tables
+from newsprov.build.export import (
+    BATCH_DOCUMENTS,
+    batched_by_split,
+    document_row,
+    export_metadata,
+    rare_garbage_collection,
+    write_document_tables,
+)
 from newsprov.build.inputs import Entry, TaskInput
+from newsprov.core import schema
 from newsprov.core.errors import InputError
+from newsprov.core.files import write_atomic
 from newsprov.core.layout import SPLIT_PLAN
 from newsprov.store.annotations import (
+    check_against_source,
     check_annotation_file,
     empty_annotations,
     raw_record_ids,
@@ -49,10 +63,19 @@ from newsprov.store.splits import assign_splits, read_split_plan
 INDEX_SCHEMA = pa.schema([("doc_id", pa.string()), ("story_group", pa.string()),
                           ("derived_from", pa.string()), ("where", pa.string())])
 SPLITS_SCHEMA = pa.schema([("rank", pa.int32()), ("index", pa.int32()), ("doc_id", pa.string()),
-                           ("split", pa.string()), ("source_rank", pa.int32()),
-                           ("source_index", pa.int32())])
+                           ("split", pa.string()), ("source_rank", pa.int32())])
 RECORDS_SCHEMA = pa.schema([("id", pa.string()), ("doc_id", pa.string()),
                             ("where", pa.string())])
+DOCUMENTS_SCHEMA = schema.TABLES["documents"]
+# A task's documents table before its splits are known (step 3 sets them), with where each
+# gold file is, for the errors of the later checks.
+TASK_TABLE_SCHEMA = DOCUMENTS_SCHEMA.append(pa.field("gold_where", pa.string()))
+UNSPLIT = ""
+# The fields of the records a derived document's source is checked against (the last one
+# null: the record refers to nothing), in the check's order of kinds.
+_REFERENCE_FIELDS = {"events": ("id", "source_event_id"), "claims": ("id", "evidence")}
+SOURCE_REFERENCES = {kind: _REFERENCE_FIELDS[kind] for kind in schema.ANNOTATION_KINDS
+                     if kind in _REFERENCE_FIELDS}
 
 
 @dataclass(frozen=True)
@@ -68,6 +91,12 @@ class BuildPlan:
 
     def index_file(self, rank: int) -> Path:
         return self.work / "index" / f"{rank:05d}.parquet"
+
+    def table_file(self, rank: int) -> Path:
+        return self.work / "documents" / f"{rank:05d}.parquet"
+
+    def broken_gold_file(self, rank: int) -> Path:
+        return self.work / "broken-gold" / f"{rank:05d}.json"
 
     @property
     def splits_file(self) -> Path:
@@ -99,15 +128,21 @@ def read_error(path: Path) -> InputError:
     return InputError(data["file"], data["record"], data["problem"], check=data["check"])
 
 
-class BuildStep(PipelineStep):
+class PlanStep(PipelineStep):
+    """A datatrove step given its command's plan (picklable: it travels to the workers);
+    subclasses name themselves with ``name`` and ``type``."""
+
+    def __init__(self, plan: Any) -> None:
+        super().__init__()
+        self.plan = plan
+
+
+class BuildStep(PlanStep):
     """A step of the build: runs ``work(rank)`` unless an earlier step found bad input, and
     records bad input instead of raising it."""
 
     type = "newsprov build"
-
-    def __init__(self, plan: BuildPlan) -> None:
-        super().__init__()
-        self.plan = plan
+    plan: BuildPlan
 
     def run(self, data: Any = None, rank: int = 0, world_size: int = 1) -> Iterator[Any]:
         if self.plan.recorded_errors():
@@ -133,19 +168,90 @@ class BuildStep(PipelineStep):
                     disable=None, leave=False)
 
 
-class IndexDocuments(BuildStep):
-    name = "1 index documents"
+class OtherDocument(Exception):
+    """A gold file names a document other than its own: which error that is depends on the
+    whole corpus's ids (step 3 tells)."""
+
+
+class OwnDocument(Mapping[str, Document]):
+    """The corpus as step 1 checks a gold file against: its own document only."""
+
+    def __init__(self, document: Document) -> None:
+        self.document = document
+
+    def __getitem__(self, doc_id: str) -> Document:
+        if doc_id != self.document.id:
+            raise OtherDocument(doc_id)
+        return self.document
+
+    def __iter__(self) -> Iterator[str]:
+        return iter((self.document.id,))
+
+    def __len__(self) -> int:
+        return 1
+
+
+def checked_gold(entry: Entry, corpus: Mapping[str, Document]) -> Any:
+    """The entry's gold file checked against its document (not yet against its source)."""
+    data = entry.gold()
+    assert entry.document is not None       # a gold line past the documents raised above
+    if data is None:
+        return empty_annotations(entry.document)
+    return check_annotation_file(data, entry.gold_where, corpus, name=entry.document.id,
+                                 against_source=False)
+
+
+class ReadDocuments(BuildStep):
+    name = "1 read documents"
 
     def work(self, rank: int) -> None:
-        rows = []
-        for entry in self.progress(self.plan.tasks[rank].entries(self.plan.today, gold=False),
-                                   rank):
-            metadata = entry.document.metadata
-            rows.append({"doc_id": entry.document.id, "story_group": metadata["story_group"],
-                         "derived_from": metadata["derived_from"], "where": entry.where})
-            self.stat_update("documents")
-        write_parquet(pa.Table.from_pylist(rows, schema=INDEX_SCHEMA),
+        index: list[dict] = []
+        batches: list[pa.Table] = []
+        rows: list[dict] = []
+        foreign: list[dict] = []
+        broken_gold: int | None = None            # the first entry whose gold file is broken
+        with rare_garbage_collection():
+            for entry in self.progress(self.plan.tasks[rank].entries(self.plan.today), rank):
+                if entry.document is not None:
+                    index.append(index_row(entry))
+                    self.stat_update("documents")
+                if broken_gold is not None:
+                    continue                        # its documents are still checked
+                try:
+                    annotations = checked_gold(entry, OwnDocument(entry.document))
+                except (InputError, OtherDocument):
+                    broken_gold = entry.index
+                    continue
+                rows.append({**document_row(entry.document, annotations, UNSPLIT),
+                             "gold_where": entry.gold_where})
+                foreign += foreign_records(entry, annotations)
+                if len(rows) == BATCH_DOCUMENTS:
+                    batches.append(pa.Table.from_pylist(rows, schema=TASK_TABLE_SCHEMA))
+                    rows = []
+        write_parquet(pa.Table.from_pylist(index, schema=INDEX_SCHEMA),
                       self.plan.index_file(rank))
+        if broken_gold is not None:
+            write_atomic(self.plan.broken_gold_file(rank), json.dumps(broken_gold))
+            return
+        batches.append(pa.Table.from_pylist(rows, schema=TASK_TABLE_SCHEMA))
+        write_parquet(pa.concat_tables(batches), self.plan.table_file(rank))
+        write_parquet(pa.Table.from_pylist(foreign, schema=RECORDS_SCHEMA),
+                      self.plan.records_file(rank))
+
+
+def index_row(entry: Entry) -> dict[str, Any]:
+    assert entry.document is not None
+    metadata = entry.document.metadata
+    return {"doc_id": entry.document.id, "story_group": metadata["story_group"],
+            "derived_from": metadata["derived_from"], "where": entry.where}
+
+
+def foreign_records(entry: Entry, annotations: Any) -> list[dict]:
+    """Records whose id is not of the form ``<own doc_id>:<suffix>`` (step 4 checks them)."""
+    assert entry.document is not None
+    return [{"id": record["id"], "doc_id": entry.document.id, "where": entry.gold_where}
+            for _, record in records(annotations)
+            if record["id"].rpartition(":")[0] != entry.document.id]
 
 
 class CheckCorpus(BuildStep):
@@ -172,15 +278,12 @@ class CheckCorpus(BuildStep):
                 check_derivation(document, stubs, wheres[document.id])
         splits = assign_splits(stubs, read_split_plan(self.plan.root / SPLIT_PLAN),
                                released_splits(self.plan.out))
-        location = {doc_id: (r, i) for doc_id, r, i in zip(
-            ids.to_pylist(), index["rank"].to_pylist(), index["index"].to_pylist(), strict=True)}
-        sources = [location.get(stubs[doc_id].derived_from, (None, None))
-                   for doc_id in ids.to_pylist()]
+        rank_of = dict(zip(ids.to_pylist(), index["rank"].to_pylist(), strict=True))
         table = pa.table({
             "rank": index["rank"], "index": index["index"], "doc_id": ids,
             "split": pa.array([splits[doc_id] for doc_id in ids.to_pylist()], pa.string()),
-            "source_rank": pa.array([r for r, _ in sources], pa.int32()),
-            "source_index": pa.array([i for _, i in sources], pa.int32())},
+            "source_rank": pa.array([rank_of.get(stubs[doc_id].derived_from)
+                                     for doc_id in ids.to_pylist()], pa.int32())},
             schema=SPLITS_SCHEMA)
         write_parquet(table, self.plan.splits_file)
         self.stat_update("documents", value=len(stubs))
@@ -235,64 +338,102 @@ class ExportDocuments(BuildStep):
 
     def work(self, rank: int) -> None:
         plan = self.plan
+        if plan.broken_gold_file(rank).is_file():
+            self.raise_broken_gold(rank)
         mine = pq.read_table(plan.splits_file, filters=[("rank", "=", rank)]).sort_by("index")
-        split_of = mine["split"].to_pylist()
-        sources = self.sources(mine)
+        documents = pq.read_table(plan.table_file(rank))
+        self.check_against_sources(documents, mine)
+        documents = documents.select(DOCUMENTS_SCHEMA.names)
         parts = plan.parts_dir(rank)
         shutil.rmtree(parts, ignore_errors=True)       # a killed run's leftovers
-        foreign: list[dict] = []
-        entries = self.progress(plan.tasks[rank].entries(plan.today, gold=True), rank)
-
-        def items() -> Iterator[tuple[Document, Any, str]]:
-            for entry in entries:
-                annotations = self.checked(entry, sources, foreign)
-                self.stat_update("documents")
-                self.stat_update("records", value=sum(1 for _ in records(annotations)))
-                yield entry.document, annotations, split_of[entry.index]
-
-        with rare_garbage_collection():
-            writers = write_tables(items(), parts, export_metadata(plan.release))
+        split_of = mine["split"].to_pylist()
+        batches = ((split, with_split(documents.take(indices), split))
+                   for split, indices in batched_by_split(zip(split_of, range(len(split_of)),
+                                                              strict=True)))
+        writers = write_document_tables(batches, parts, export_metadata(plan.release))
         shards = {f"{table}/{split}": [(str(path.relative_to(parts)), rows)
                                        for path, rows in writer.finish()]
                   for (table, split), writer in writers.items()}
         (parts / "shards.json").write_text(json.dumps(shards, sort_keys=True), encoding="utf-8")
-        write_parquet(pa.Table.from_pylist(foreign, schema=RECORDS_SCHEMA),
-                      plan.records_file(rank))
+        self.stat_update("documents", value=documents.num_rows)
+        self.stat_update("records", value=sum(
+            pc.sum(pc.list_value_length(documents[kind])).as_py() or 0
+            for kind in schema.ANNOTATION_KINDS))
 
-    def checked(self, entry: Entry, sources: dict[str, Entry], foreign: list[dict]) -> Any:
-        document = entry.document
-        if entry.annotations is None:
-            return empty_annotations(document)
-        source = sources.get(document.derived_from) if document.derived_from else None
-        corpus = Neighbourhood({document.id: document,
-                                **({source.document.id: source.document} if source else {})},
-                               self.all_ids)
-        source_annotations = {source.document.id: source.annotations or
-                              empty_annotations(source.document)} if source else {}
-        checked = check_annotation_file(entry.annotations, entry.annotations_where, corpus,
-                                        source_annotations, name=document.id)
-        for _, record in records(checked):
-            if record["id"].rpartition(":")[0] != document.id:
-                foreign.append({"id": record["id"], "doc_id": document.id,
-                                "where": entry.annotations_where})
-        return checked
+    def raise_broken_gold(self, rank: int) -> None:
+        """Check the broken gold file again, now against the corpus's ids: it raises."""
+        broken = json.loads(self.plan.broken_gold_file(rank).read_text(encoding="utf-8"))
+        for entry in self.plan.tasks[rank].entries(self.plan.today):
+            if entry.index == broken:
+                own = {entry.document.id: entry.document} if entry.document else {}
+                checked_gold(entry, Neighbourhood(own, self.all_ids))
+        raise AssertionError(f"the gold file of entry {broken} of task {rank} passed again")
 
-    def sources(self, mine: pa.Table) -> dict[str, Entry]:
-        """The source documents of this task's derived documents, with their gold files,
-        read from their tasks' inputs (only the entries asked for are parsed)."""
-        wanted: dict[int, set[int]] = {}
-        for r, i in zip(mine["source_rank"].to_pylist(), mine["source_index"].to_pylist(),
-                        strict=True):
-            if r is not None:
-                wanted.setdefault(r, set()).add(i)
-        return {entry.document.id: entry
-                for r, indices in sorted(wanted.items())
-                for entry in self.plan.tasks[r].entries(self.plan.today, gold=True,
-                                                        wanted=indices)}
+    def check_against_sources(self, documents: pa.Table, mine: pa.Table) -> None:
+        """The derived documents' events and claims against their sources' event ids and
+        text (read from the sources' tasks' tables, only those rows and columns)."""
+        derived = documents.take(pc.indices_nonzero(pc.is_valid(mine["source_rank"])))
+        if not derived.num_rows:
+            return
+        source_ids = derived["derived_from"].to_pylist()
+        sources = self.sources(zip(mine["source_rank"].drop_null().to_pylist(), source_ids,
+                                   strict=True))
+        referring = {kind: records_by_document(derived[kind], fields, derived.num_rows)
+                     for kind, fields in SOURCE_REFERENCES.items()}
+        for row, (where, source_id) in enumerate(zip(derived["gold_where"].to_pylist(),
+                                                     source_ids, strict=True)):
+            if source_id not in sources:
+                continue        # its task's gold is broken: that task reports it
+            text, event_ids = sources[source_id]
+            check_against_source(where, ((kind, record) for kind in SOURCE_REFERENCES
+                                         for record in referring[kind][row]),
+                                 source_id, text, event_ids)
+
+    def sources(self, located: Iterator[tuple[int, str]]) -> dict[str, tuple[str, set[str]]]:
+        """Text and event ids of these sources (task rank, id), by id, from their tasks'
+        tables (only those rows and columns)."""
+        wanted: dict[int, set[str]] = {}
+        for r, doc_id in located:
+            wanted.setdefault(r, set()).add(doc_id)
+        found: dict[str, tuple[str, set[str]]] = {}
+        for r, ids in sorted(wanted.items()):
+            path = self.plan.table_file(r)
+            if not path.is_file():
+                continue
+            table = pq.read_table(path, columns=["doc_id", "text", "events"],
+                                  filters=pc.field("doc_id").isin(sorted(ids)))
+            events = records_by_document(table["events"], ("id",), table.num_rows)
+            for doc_id, text, own in zip(table["doc_id"].to_pylist(),
+                                         table["text"].to_pylist(), events, strict=True):
+                found[doc_id] = (text, {event["id"] for event in own})
+        return found
 
     def all_ids(self) -> pa.Array:
         ids = pq.read_table(self.plan.splits_file, columns=["doc_id"])["doc_id"]
         return ids.combine_chunks().take(pc.array_sort_indices(ids))
+
+
+def records_by_document(column: pa.ChunkedArray, fields: tuple[str, ...], documents: int
+                        ) -> list[list[dict[str, Any]]]:
+    """The records of a list column, per document, with only these fields; with more than
+    one field, records whose last field is null are left out."""
+    lists = column.combine_chunks()
+    parents = pc.list_parent_indices(lists)
+    flat = pc.list_flatten(lists)
+    table = pa.table({name: pc.struct_field(flat, name) for name in fields})
+    if len(fields) > 1:
+        keep = pc.is_valid(table[fields[-1]])
+        table, parents = table.filter(keep), parents.filter(keep)
+    grouped: list[list[dict[str, Any]]] = [[] for _ in range(documents)]
+    for parent, record in zip(parents.to_pylist(), table.to_pylist(), strict=True):
+        grouped[parent].append(record)
+    return grouped
+
+
+def with_split(documents: pa.Table, split: str) -> pa.Table:
+    field = DOCUMENTS_SCHEMA.field("split")
+    return documents.set_column(DOCUMENTS_SCHEMA.get_field_index("split"), field,
+                                pa.array([split] * documents.num_rows, field.type))
 
 
 class CheckRecordIds(BuildStep):
@@ -321,18 +462,21 @@ class CheckRecordIds(BuildStep):
                 owners.setdefault(owner, []).append(record_id)
         if not owners:
             return
-        table = pq.read_table(self.plan.splits_file, columns=["doc_id", "rank", "index"])
+        table = pq.read_table(self.plan.splits_file, columns=["doc_id", "rank"])
         located = table.filter(pc.is_in(table["doc_id"], pa.array(list(owners), pa.string())))
-        wanted: dict[int, set[int]] = {}
-        for r, i in zip(located["rank"].to_pylist(), located["index"].to_pylist(), strict=True):
-            wanted.setdefault(r, set()).add(i)
-        for r, indices in sorted(wanted.items()):
-            for entry in self.plan.tasks[r].entries(self.plan.today, gold=True, wanted=indices):
-                own = raw_record_ids(entry.annotations or {})
-                for record_id in owners[entry.document.id]:
+        wanted: dict[int, list[str]] = {}
+        for doc_id, r in zip(located["doc_id"].to_pylist(), located["rank"].to_pylist(),
+                             strict=True):
+            wanted.setdefault(r, []).append(doc_id)
+        for r, doc_ids in sorted(wanted.items()):
+            owned = pq.read_table(self.plan.table_file(r),
+                                  columns=["doc_id", "gold_where", *schema.ANNOTATION_KINDS],
+                                  filters=pc.field("doc_id").isin(doc_ids))
+            for row in owned.to_pylist():
+                own = raw_record_ids(row)
+                for record_id in owners[row["doc_id"]]:
                     if record_id in own:
-                        raise_duplicate(record_id, entry.annotations_where,
-                                        first_use[record_id])
+                        raise_duplicate(record_id, row["gold_where"], first_use[record_id])
 
 
 def raise_duplicate(record_id: str, where: str, other: str) -> None:
@@ -341,4 +485,4 @@ def raise_duplicate(record_id: str, where: str, other: str) -> None:
                      check="duplicate-record-id")
 
 
-STEPS = (IndexDocuments, CheckCorpus, ExportDocuments, CheckRecordIds)
+STEPS = (ReadDocuments, CheckCorpus, ExportDocuments, CheckRecordIds)

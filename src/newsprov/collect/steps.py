@@ -30,7 +30,6 @@ from typing import Any
 
 from datasketch import MinHash, MinHashLSH
 from datatrove.data import Document
-from datatrove.pipeline.base import PipelineStep
 
 from newsprov.annotate.alignment import (
     ALIGNER,
@@ -44,6 +43,7 @@ from newsprov.annotate.alignment import (
 from newsprov.annotate.detectors import DETECTORS, WORD, pre_annotations
 from newsprov.annotate.ingest import DEFAULT_RIGHTS
 from newsprov.annotate.source_index import SourceIndex
+from newsprov.build.steps import PlanStep
 from newsprov.collect.fetch import PoliteFetcher
 from newsprov.collect.filters import FILTERS, SkipSamples
 from newsprov.collect.records import InputFile
@@ -102,15 +102,17 @@ class CollectPlan:
         return self.work / COLLECT_SOURCE_INDEX
 
 
-class ReadRecords(PipelineStep):
+class CollectStep(PlanStep):
+    """A step of ``newsprov collect``, on the collection's plan."""
+
+    type = "newsprov collect"
+    plan: CollectPlan
+
+
+class ReadRecords(CollectStep):
     """Every record of the task's input as a document (``collect.records``)."""
 
     name = "read records"
-    type = "newsprov collect"
-
-    def __init__(self, plan: CollectPlan) -> None:
-        super().__init__()
-        self.plan = plan
 
     def run(self, data: Any = None, rank: int = 0, world_size: int = 1) -> Iterator[Document]:
         for doc in self.plan.inputs[rank].records(self.plan.fetch):
@@ -130,15 +132,10 @@ def signature(text: str) -> MinHash:
     return minhash
 
 
-class StageDocuments(PipelineStep):
+class StageDocuments(CollectStep):
     """The accepted documents of a task, with their text hash and MinHash signature."""
 
     name = "stage documents"
-    type = "newsprov collect"
-
-    def __init__(self, plan: CollectPlan) -> None:
-        super().__init__()
-        self.plan = plan
 
     def run(self, data: Any = None, rank: int = 0, world_size: int = 1) -> Iterator[Any]:
         writer = ShardWriter(self.plan.staged(rank))
@@ -156,16 +153,11 @@ class StageDocuments(PipelineStep):
         yield from ()
 
 
-class Deduplicate(PipelineStep):
+class Deduplicate(CollectStep):
     """Exact duplicates by text hash (the first in input order kept) and near-duplicate
     groups (each named by its first member's hash) over every task's staged documents."""
 
     name = "deduplicate"
-    type = "newsprov collect"
-
-    def __init__(self, plan: CollectPlan) -> None:
-        super().__init__()
-        self.plan = plan
 
     def run(self, data: Any = None, rank: int = 0, world_size: int = 1) -> Iterator[Any]:
         seen: dict[str, str] = {}
@@ -296,17 +288,12 @@ def raw_name(staged: dict[str, Any]) -> str:
     return "raw.txt" if staged["content_type"] == "text/plain" else "raw.html"
 
 
-class WriteParts(PipelineStep):
+class WriteParts(CollectStep):
     """The task's accepted, deduplicated documents as its part of the collection: metadata,
     raw input and step provenance as the document's files, the detectors' flags as its
     ``pre`` attribute layer."""
 
     name = "write collection"
-    type = "newsprov collect"
-
-    def __init__(self, plan: CollectPlan) -> None:
-        super().__init__()
-        self.plan = plan
 
     def run(self, data: Any = None, rank: int = 0, world_size: int = 1) -> Iterator[Any]:
         plan = self.plan
@@ -357,16 +344,11 @@ class WriteParts(PipelineStep):
         partial.rename(parts)
 
 
-class IndexSources(PipelineStep):
+class IndexSources(CollectStep):
     """The source finder's index of the collection's documents (one task: SQLite has one
     writer), written under a temporary name and renamed when whole."""
 
     name = "index sources"
-    type = "newsprov collect"
-
-    def __init__(self, plan: CollectPlan) -> None:
-        super().__init__()
-        self.plan = plan
 
     def run(self, data: Any = None, rank: int = 0, world_size: int = 1) -> Iterator[Any]:
         partial = self.plan.index.with_name(f".{self.plan.index.name}.partial")

@@ -12,7 +12,7 @@ import datetime as dt
 import functools
 import json
 import os
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -146,8 +146,8 @@ def check_span(span: Mapping[str, Any], text: str, what: str) -> None:
 
 def check_annotation_file(data: Any, path: Path | str, corpus: Mapping[str, Document],
                           source_annotations: Mapping[str, AnnotationFile] | None = None,
-                          name: str | None = None, today: dt.date | None = None
-                          ) -> AnnotationFile:
+                          name: str | None = None, today: dt.date | None = None,
+                          against_source: bool = True) -> AnnotationFile:
     """Check one annotation file against the schema, its document and the corpus; return it
     with its keys in the canonical order (any order is read).
 
@@ -155,6 +155,9 @@ def check_annotation_file(data: Any, path: Path | str, corpus: Mapping[str, Docu
     document to the events of its source; without it those references are not checked.
     ``name`` is the document the file is stored under (default: the file name's stem).
     Provenance dates after ``today`` (default: the current date) are refused.
+    ``against_source=False`` leaves the checks of a derived document's records against its
+    source (claim evidence, source events) to ``check_against_source``: the build runs them
+    once every task has read its documents.
     """
     if not isinstance(data, dict):
         raise InputError(path, None, "an annotation file must be a JSON object",
@@ -202,13 +205,43 @@ def check_annotation_file(data: Any, path: Path | str, corpus: Mapping[str, Docu
                 raise InputError(path, name, f"{kind}: {error}",
                                  check="annotation-record-shape") from None
     mention_ids = _ids(data, "mentions")
+    derived_from = document.derived_from
+
+    @functools.cache
+    def source_event_ids() -> set[Any] | None:
+        if source_annotations is None:
+            return None             # not checked
+        return raw_record_ids(source_annotations.get(derived_from) or {}, ("events",))
+
     for kind, record in records(data):
         try:
-            _check_record(kind, record, mention_ids, document, corpus, source_annotations)
+            _check_record(kind, record, mention_ids, document)
+            if against_source and derived_from is not None:
+                _check_source_references(kind, record, derived_from,
+                                         lambda: corpus[derived_from].text, source_event_ids)
         except ValueError as error:
-            raise InputError(path, record["id"], f"{kind}: {error}",
-                             check="annotation-record-content") from None
+            raise record_content_error(path, kind, record, error) from None
     return data
+
+
+def record_content_error(path: Path | str, kind: str, record: dict[str, Any],
+                         error: ValueError) -> InputError:
+    return InputError(path, record["id"], f"{kind}: {error}", check="annotation-record-content")
+
+
+def check_against_source(path: Path | str, file_records: Iterable[tuple[str, dict[str, Any]]],
+                         derived_from: str, source_text: str, source_event_ids: set[str]
+                         ) -> None:
+    """The checks ``check_annotation_file(..., against_source=False)`` left out, on the
+    records (kind, record) of a checked file of a document derived from ``derived_from``
+    (its text and event ids given), in the same order and with the same messages; a record
+    needs only the fields these checks read."""
+    for kind, record in file_records:
+        try:
+            _check_source_references(kind, record, derived_from, lambda: source_text,
+                                     lambda: source_event_ids)
+        except ValueError as error:
+            raise record_content_error(path, kind, record, error) from None
 
 
 def _check_provenance(provenance: Mapping[str, Any], today: dt.date) -> None:
@@ -222,35 +255,42 @@ def _ids(data: AnnotationFile, kind: str) -> set[str]:
 
 
 def _check_record(kind: str, record: dict[str, Any], mention_ids: set[str],
-                  document: Document, corpus: Mapping[str, Document],
-                  source_annotations: Mapping[str, AnnotationFile] | None) -> None:
+                  document: Document) -> None:
+    """The checks of a record within its document."""
     if kind in SPAN_KINDS:
         check_span(record, document.text, "span")
     if kind == "events":
-        _check_event(record, mention_ids, document, source_annotations)
+        _check_event(record, mention_ids, document)
     elif kind == "span_flags":
         _check_span_flag(record, document.text)
     elif kind == "claims":
-        _check_claim(record, document, corpus)
+        _check_claim(record, document)
 
 
-def _check_event(event: dict[str, Any], mention_ids: set[str], document: Document,
-                 source_annotations: Mapping[str, AnnotationFile] | None) -> None:
+def _check_source_references(kind: str, record: dict[str, Any], derived_from: str,
+                             source_text: Callable[[], str],
+                             source_event_ids: Callable[[], set[Any] | None]) -> None:
+    """The checks of a derived document's record against its source (after its own); the
+    source is read only when a record needs it."""
+    if kind == "events" and record["source_event_id"] is not None:
+        event_ids = source_event_ids()
+        if event_ids is not None and record["source_event_id"] not in event_ids:
+            raise ValueError(f"source_event_id {record['source_event_id']!r} is not an event "
+                             f"of the source document {derived_from!r}")
+    elif kind == "claims":
+        text = source_text()
+        for index, span in enumerate(record["evidence"]):
+            check_span(span, text, f"evidence[{index}]")
+
+
+def _check_event(event: dict[str, Any], mention_ids: set[str], document: Document) -> None:
     check_span(event["trigger"], document.text, "trigger")
     for argument in event["arguments"]:
         if argument["mention_id"] not in mention_ids:
             raise ValueError(f"argument {argument['role']} refers to mention "
                              f"{argument['mention_id']!r}, which is not in this document")
-    source_event = event["source_event_id"]
-    if source_event is None:
-        return
-    if document.derived_from is None:
+    if event["source_event_id"] is not None and document.derived_from is None:
         raise ValueError("source_event_id is set, but the document is not derived")
-    if source_annotations is not None:
-        source = source_annotations.get(document.derived_from)
-        if source is None or source_event not in raw_record_ids(source, ("events",)):
-            raise ValueError(f"source_event_id {source_event!r} is not an event of the "
-                             f"source document {document.derived_from!r}")
 
 
 def _check_span_flag(flag: dict[str, Any], document_text: str) -> None:
@@ -271,8 +311,7 @@ def _check_span_flag(flag: dict[str, Any], document_text: str) -> None:
                              "occurrence of the same text")
 
 
-def _check_claim(claim: dict[str, Any], document: Document,
-                 corpus: Mapping[str, Document]) -> None:
+def _check_claim(claim: dict[str, Any], document: Document) -> None:
     if document.derived_from is None:
         raise ValueError("claims are only made on derived documents")
     if claim["source_doc_id"] != document.derived_from:
@@ -284,9 +323,6 @@ def _check_claim(claim: dict[str, Any], document: Document,
                          "not supported")
     if claim["support"] in ("supported", "contradicted") and not claim["evidence"]:
         raise ValueError(f"a {claim['support']} claim needs evidence in the source")
-    source_text = corpus[document.derived_from].text
-    for index, span in enumerate(claim["evidence"]):
-        check_span(span, source_text, f"evidence[{index}]")
 
 
 # ------------------------------------------------------------------ sets of files

@@ -86,14 +86,14 @@ class Collection:
 
 def read_lines(path: Path) -> Iterator[tuple[int, Any]]:
     """``(line number, parsed value)`` of every line of a gzip JSON Lines shard."""
-    with gzip.open(path, "rb") as stream:
-        for number, line in enumerate(stream, start=1):
-            yield number, parse_line(line, path, number)
+    for number, line in enumerate(raw_lines(path), start=1):
+        yield number, parse_line(line, path, number)
 
 
-def raw_lines(path: Path) -> Iterator[bytes]:
-    with gzip.open(path, "rb") as stream:
-        yield from stream
+def raw_lines(path: Path) -> list[bytes]:
+    """The lines of a gzip shard, decompressed in one go (line by line, gzip's small reads
+    cost a build a fifth of its time); a shard is one task's range, so it fits in memory."""
+    return list(io.BytesIO(gzip.decompress(path.read_bytes())))
 
 
 def parse_line(line: bytes, path: Path, number: int) -> Any:
