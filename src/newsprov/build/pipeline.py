@@ -75,13 +75,14 @@ def build(root: Path, out: Path | None = None, *, validate: bool = True,
     manifest, or None when the work was submitted to Slurm.
     """
     out = out or root / DATA_DIR
+    execution = execution or Execution()    # the validation runs as the build does
     release = read_release(root)
     with build_lock(out):
         check_writable(out)
         remove_leftovers(out)
         staging = staging_folder(out)
         try:
-            with pipelined_export(root, out, staging, release, execution or Execution(),
+            with pipelined_export(root, out, staging, release, execution,
                                   collection, task_documents or TASK_DOCUMENTS) as manifest:
                 if manifest is None:                 # submitted to Slurm
                     return None
