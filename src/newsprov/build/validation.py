@@ -3,8 +3,9 @@
 Every verdict is a GX expectation's; this module computes the check columns the suites
 read and hands the frames to ``newsprov.build.gxrunner``, which runs GX and gathers the report.
 Memory stays bounded: shards are read in batches, and the cross-document checks keep only id
-columns (and the claim-evidence spans waiting for their source's text), spilled to a
-temporary folder.
+columns (and the claim-evidence spans waiting for their source's text), spilled to the work
+folder of the validation's datatrove pipeline (its steps, made of these checks, are at the end of
+this module).
 """
 
 from __future__ import annotations
