@@ -36,14 +36,15 @@ table of the pipelined build on both layouts).
 
 The sharded layout's variants (``--variants``, not run by default) run on the same corpus
 converted to shards of 2,500 documents: ``shards-build``, ``shards-build-w2`` (2 workers),
-``build-w2`` (per-document layout, 2 workers), ``shards-validate``,
-``shards-build+validate-w2`` (all of ``newsprov build``), ``shards-ray`` (Ray in local mode,
-2 CPUs) and the floor of that layout, ``shards-floor`` and ``shards-floor-w2`` (1 and 2
-processes): pyarrow's JSON reader over the shards, the same flat-table explosion and zstd
-Parquet, timed whole, reading included, no checks. A build's ratio is to the floor with its
-number of processes. The exports of ``build-w2``, ``shards-build``, ``shards-build-w2`` and
-``shards-ray`` are compared byte for byte with ``build``'s. One size per invocation keeps
-each run's ratios its own (see docs/scale.md for the commands).
+``build-w2`` (per-document layout, 2 workers), ``shards-validate`` and
+``shards-validate-w2`` (1 and 2 workers), ``shards-build+validate-w2`` (all of ``newsprov
+build``), ``shards-ray`` (Ray in local mode, 2 CPUs) and the floor of that layout,
+``shards-floor`` and ``shards-floor-w2`` (1 and 2 processes): pyarrow's JSON reader over the
+shards, the same flat-table explosion and zstd Parquet, timed whole, reading included, no
+checks. A build's ratio is to the floor with its number of processes. The exports of
+``build-w2``, ``shards-build``, ``shards-build-w2`` and ``shards-ray`` are compared byte for
+byte with ``build``'s. One size per invocation keeps each run's ratios its own (see
+docs/scale.md for the commands).
 """
 
 from __future__ import annotations
@@ -93,8 +94,8 @@ from synth_corpus import generate  # a sibling script, not a package module
 # floor: 2 processes), the others 1; "ray": Ray in local mode with 2 CPUs.
 DEFAULT_VARIANTS = ("build", "validate", "build+validate", "floor", "datasets")
 SHARDED_VARIANTS = ("shards-build", "shards-build-w2", "build-w2", "shards-validate",
-                    "shards-build+validate-w2", "shards-floor", "shards-floor-w2",
-                    "shards-ray")
+                    "shards-validate-w2", "shards-build+validate-w2", "shards-floor",
+                    "shards-floor-w2", "shards-ray")
 VARIANTS = DEFAULT_VARIANTS + SHARDED_VARIANTS
 TASK_DOCUMENTS = 2_500
 # The order variants run in. With --jobs 2 the two sequences run side by side: a quicker
@@ -102,7 +103,8 @@ TASK_DOCUMENTS = 2_500
 # The parallel builds come right after build, whose export they are compared with byte for
 # byte, and before the floor, after which it is deleted.
 SEQUENCES = (("build", "validate", "build-w2", "shards-build", "shards-validate",
-              "shards-build-w2", "shards-ray", "shards-floor", "shards-floor-w2", "floor"),
+              "shards-validate-w2", "shards-build-w2", "shards-ray", "shards-floor",
+              "shards-floor-w2", "floor"),
              ("build+validate", "datasets", "shards-build+validate-w2"))
 # Exports no longer needed once a variant has run (disk: a 1M export is gigabytes).
 DONE_WITH = {"floor": ("build", "floor"), "build+validate": ("build+validate",),
@@ -115,6 +117,9 @@ DONE_WITH = {"floor": ("build", "floor"), "build+validate": ("build+validate",),
 FLOOR_OF = {**{v: "floor" for v in DEFAULT_VARIANTS},
             **{v: "shards-floor-w2" if v.endswith(("-w2", "-ray")) else "shards-floor"
                for v in SHARDED_VARIANTS}, "build-w2": "floor"}
+# The validations, and the build whose export each reads.
+VALIDATED = {"validate": "build", "shards-validate": "shards-build",
+             "shards-validate-w2": "shards-build"}
 RESULT_PREFIX = "RESULT "
 README_SECTION = "benchmark"            # the per-document build before the pipeline
 PIPELINE_SECTION = "benchmark-pipeline"  # the pipeline on both layouts (bench_pipeline.results)
@@ -163,12 +168,13 @@ def run_build(corpus: Path, out: Path, validate: bool, workers: int = 1,
             "manifest_rows": {t: sum(s.values()) for t, s in manifest["tables"].items()}}
 
 
-def run_validate(corpus: Path, out: Path) -> dict[str, Any]:
+def run_validate(corpus: Path, out: Path, workers: int = 1) -> dict[str, Any]:
     from newsprov.build.validation import validate_export
 
     started = time.perf_counter()
-    report = validate_export(out)
+    report = validate_export(out, execution=Execution(workers=workers))
     seconds = time.perf_counter() - started
+    assert report is not None
     spans = next(o for o in report.outcomes if o.check == "spans: 0 <= start")
     return {"seconds": seconds, "success": report.success, "span_rows": spans.checked,
             "expectations": len(report.outcomes)}
@@ -315,6 +321,7 @@ def run_variant(variant: str, corpus: Path, out: Path) -> None:
         "shards-build-w2": lambda c, o: run_build(c, o, validate=False, workers=2),
         "shards-build+validate-w2": lambda c, o: run_build(c, o, validate=True, workers=2),
         "shards-validate": run_validate,
+        "shards-validate-w2": lambda c, o: run_validate(c, o, workers=2),
         "shards-floor": lambda c, o: run_sharded_floor(c, o, 1),
         "shards-floor-w2": lambda c, o: run_sharded_floor(c, o, 2),
         "shards-ray": lambda c, o: run_build(c, o, validate=False, workers=2, executor="ray")}
@@ -429,8 +436,7 @@ def bench_size(documents: int, workdir: Path, jobs: int, variants: tuple[str, ..
     print(f"[{documents}] corpus: {size['input_mb']:.0f} MB", file=sys.stderr, flush=True)
 
     def output(variant: str) -> Path:                # validate reads the build's export
-        name = variant.removesuffix("validate") + "build" if variant.endswith("-validate") \
-            or variant == "validate" else variant.replace("+", "-")
+        name = VALIDATED.get(variant) or variant.replace("+", "-")
         return workdir / f"out-{documents}-{name}" / "data"
 
     results: dict[str, Any] = {}
@@ -449,7 +455,7 @@ def bench_size(documents: int, workdir: Path, jobs: int, variants: tuple[str, ..
 
     def run(sequence: tuple[str, ...]) -> None:
         for variant in (v for v in sequence if v in variants):
-            if variant not in ("validate", "shards-validate"):    # they read a build
+            if variant not in VALIDATED:                          # they read a build
                 shutil.rmtree(output(variant).parent, ignore_errors=True)
                 output(variant).parent.mkdir(parents=True)
             load = os.getloadavg()[0]

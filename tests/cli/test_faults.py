@@ -55,7 +55,7 @@ def read_only_clone(tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize(("argv", "created"), [
     (["build"], ".data.lock"),
-    (["validate"], "reports/validation.md"),
+    (["validate"], ".data.validate-work"),  # the validation pipeline's work folder
     (["evaluate", "predictions.jsonl"], "predictions.metrics.json"),
     (ADD, ".newsprov"),  # the source index, built at the clone's first add
 ])

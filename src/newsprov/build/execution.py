@@ -1,9 +1,20 @@
-"""How a build runs (never what it writes): the executor, its workers, resuming."""
+"""How a pipeline (the build's, the validation's, ...) runs, never what it writes: the
+executor, its workers, resuming."""
 
 from __future__ import annotations
 
+import json
+import math
 import os
+import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from newsprov.build.executors import LocalExecutor, RayExecutor
+from newsprov.core.errors import Failure
+from newsprov.core.files import write_atomic
 
 EXECUTORS = ("local", "ray", "slurm")
 
@@ -23,3 +34,61 @@ class Execution:
     executor: str = "local"          # one of EXECUTORS
     resume: bool = False             # keep the finished tasks of an interrupted build
     slurm: SlurmOptions | None = None
+
+
+def check_same_inputs(work: Path, digest: str) -> None:
+    path = work / "plan.json"
+    if path.is_file() and json.loads(path.read_text(encoding="utf-8"))["inputs"] != digest:
+        raise Failure(f"the inputs changed since the interrupted build ({work}); "
+                      "build again without --resume")
+    write_atomic(path, json.dumps({"inputs": digest}) + "\n")
+
+
+def make_executor(pipeline: list[Any], tasks: int, logging_dir: Path, execution: Execution,
+                  previous: Any, job: str = "newsprov-build") -> Any:
+    """The datatrove executor of one stage (its steps run in turn on each task's documents;
+    ``newsprov collect`` runs its stages on it too); local and Ray ones print nothing of
+    datatrove's (``build.executors``). Ray and Slurm are imported here: they are optional."""
+    if execution.executor == "local":
+        return LocalExecutor(pipeline, tasks=tasks, workers=min(execution.workers, tasks),
+                             logging_dir=str(logging_dir))
+    if execution.executor == "ray":
+        try:
+            import ray
+        except ImportError:
+            raise Failure("--executor ray needs the 'ray' extra: pip install "
+                          "'newsprov[ray]'") from None
+        if not ray.is_initialized():
+            ray.init()                          # RAY_ADDRESS, or a local cluster
+        # A Ray job starts a worker process: one job per worker, each running its share of
+        # the tasks in turn, pays that start once.
+        return RayExecutor(pipeline, tasks=tasks, workers=execution.workers,
+                           logging_dir=str(logging_dir), cpus_per_task=1, mem_per_cpu_gb=1,
+                           tasks_per_job=math.ceil(tasks / execution.workers))
+    if execution.executor == "slurm":
+        from datatrove.executor.slurm import SlurmPipelineExecutor
+
+        if execution.slurm is None:
+            raise Failure("--executor slurm needs --slurm-partition")
+        options = execution.slurm
+        return SlurmPipelineExecutor(
+            pipeline, tasks=tasks, workers=execution.workers, time=options.time,
+            partition=options.partition, cpus_per_task=options.cpus_per_task,
+            mem_per_cpu_gb=options.mem_per_cpu_gb, sbatch_args=options.sbatch_args,
+            job_name=f"{job}-{logging_dir.name}", logging_dir=str(logging_dir),
+            venv_path=str(Path(sys.prefix) / "bin" / "activate"), depends=previous)
+    raise Failure(f"unknown executor {execution.executor!r}; use one of {EXECUTORS}")
+
+
+def step_stats(work: Path, steps: Sequence[Any]) -> dict[str, Any]:
+    """datatrove's statistics of every step of ``steps`` (logged in ``work/logs/<number>``),
+    summed over its tasks."""
+    from datatrove.utils.stats import PipelineStats
+
+    merged = {}
+    for number, step_class in enumerate(steps):
+        total = PipelineStats()
+        for path in sorted((work / "logs" / f"{number + 1}" / "stats").glob("*.json")):
+            total += PipelineStats.from_json(json.loads(path.read_text(encoding="utf-8")))
+        merged[step_class.name] = json.loads(total.to_json())
+    return merged

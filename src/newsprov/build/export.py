@@ -28,9 +28,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from newsprov.build.execution import Execution
 from newsprov.core import schema
 from newsprov.core.errors import Failure, InputError
-from newsprov.core.files import file_sha256, write_atomic
+from newsprov.core.files import file_sha256
 from newsprov.core.layout import MANIFEST, VALIDATION_REPORT
 from newsprov.core.schema import AnnotationFile
 from newsprov.store.corpus import Document
@@ -274,14 +275,18 @@ def rare_garbage_collection() -> Iterator[None]:
         gc.set_threshold(*thresholds)
 
 
-def validate_staged_export(directory: Path, out: Path) -> None:
-    """Run the Great Expectations suites and write their report beside ``out``; an export
-    that fails is not published."""
+def validate_staged_export(directory: Path, out: Path, execution: Execution) -> None:
+    """Run the Great Expectations suites on ``execution`` and write their report and
+    statistics beside ``out``; an export that fails is not published."""
     # Imported here: Great Expectations takes seconds to import, and --no-validate skips it.
     from newsprov.build.validation import validate_export
 
-    report = replace(validate_export(directory), directory=out)  # its future name
-    write_atomic(out.parent / VALIDATION_REPORT, report.markdown())
+    report = validate_export(directory, execution=execution)
+    if report is None:
+        raise Failure("the validation was submitted to Slurm; run the build again with "
+                      "--resume once its jobs are done")
+    report = replace(report, directory=out)  # its future name
+    report.write(out.parent / VALIDATION_REPORT)
     if not report.success:
         raise Failure(
             f"the export fails its expectations; nothing was published\n{report.summary()}"

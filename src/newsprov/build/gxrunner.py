@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +27,8 @@ from great_expectations.data_context.types.base import (
 )
 
 from newsprov.build.expectations import suites
+from newsprov.core.files import write_atomic
+from newsprov.core.layout import VALIDATION_STATS
 
 POOL_ROWS = 100_000
 POOL_BYTES = 64 << 20
@@ -51,11 +54,19 @@ class Outcome:
     def check(self) -> str:
         return f"{self.frame}: {self.description}"
 
+    def absorb(self, later: Outcome) -> None:
+        """Add the outcome of the same expectation on later rows (another task's)."""
+        self.success = self.success and later.success
+        self.checked += later.checked
+        self.failed += later.failed
+        self.examples += later.examples[:max(0, EXAMPLES - len(self.examples))]
+
 
 @dataclass
 class ValidationReport:
     directory: Path
     outcomes: list[Outcome]
+    stats: dict[str, Any] = field(default_factory=dict)  # datatrove's, per validation step
 
     @property
     def success(self) -> bool:
@@ -73,6 +84,11 @@ class ValidationReport:
             lines.append(f"FAILED {outcome.check} ({outcome.failed} of {outcome.checked} rows)")
             lines.extend(f"    {example}" for example in outcome.examples)
         return "\n".join(lines)
+
+    def write(self, path: Path) -> None:
+        """The Markdown report at ``path``, datatrove's statistics beside it."""
+        write_atomic(path, self.markdown())
+        write_atomic(path.parent / VALIDATION_STATS.name, json.dumps(self.stats, indent=1) + "\n")
 
     def markdown(self) -> str:
         verdict = "passes" if self.success else f"FAILS {len(self.failures)} expectations"
@@ -149,10 +165,14 @@ class Runner:
         self.pools[frame].append(table)
         self._run(frame)
 
-    def report(self, directory: Path) -> ValidationReport:
+    def finish(self) -> list[Outcome]:
+        """Validate what is pooled; the outcomes so far."""
         for frame in list(self.pools):
             self._run(frame)
-        return ValidationReport(directory, list(self.outcomes.values()))
+        return list(self.outcomes.values())
+
+    def report(self, directory: Path) -> ValidationReport:
+        return ValidationReport(directory, self.finish())
 
     def _run(self, frame: str) -> None:
         pool = self.pools.pop(frame, [])

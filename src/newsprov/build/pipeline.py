@@ -14,16 +14,18 @@ import contextlib
 import datetime as dt
 import hashlib
 import json
-import math
 import os
 import shutil
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from newsprov.build.execution import EXECUTORS, Execution
-from newsprov.build.executors import LocalExecutor, RayExecutor
+from newsprov.build.execution import (
+    Execution,
+    check_same_inputs,
+    make_executor,
+    step_stats,
+)
 from newsprov.build.export import (
     SHARD_ROWS,
     check_not_overwriting_release,
@@ -73,19 +75,20 @@ def build(root: Path, out: Path | None = None, *, validate: bool = True,
     manifest, or None when the work was submitted to Slurm.
     """
     out = out or root / DATA_DIR
+    execution = execution or Execution()    # the validation runs as the build does
     release = read_release(root)
     with build_lock(out):
         check_writable(out)
         remove_leftovers(out)
         staging = staging_folder(out)
         try:
-            with pipelined_export(root, out, staging, release, execution or Execution(),
+            with pipelined_export(root, out, staging, release, execution,
                                   collection, task_documents or TASK_DOCUMENTS) as manifest:
                 if manifest is None:                 # submitted to Slurm
                     return None
                 check_not_overwriting_release(out, manifest, release)
                 if validate:
-                    validate_staged_export(staging, out)
+                    validate_staged_export(staging, out, execution)
                 publish(staging, out, manifest, after_switch)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
@@ -153,21 +156,13 @@ def pipelined_export(root: Path, out: Path, staging: Path, release: Release,
             return
         steps_done = True
         manifest = assemble(plan, staging)
-        write_atomic(out.parent / BUILD_STATS, json.dumps(step_stats(work), indent=1) + "\n")
+        write_atomic(out.parent / BUILD_STATS, json.dumps(step_stats(work, STEPS), indent=1) + "\n")
         yield manifest
     except BaseException as error:
         if steps_done or isinstance(error, InputError):
             shutil.rmtree(work, ignore_errors=True)
         raise
     shutil.rmtree(work, ignore_errors=True)
-
-
-def check_same_inputs(work: Path, digest: str) -> None:
-    path = work / "plan.json"
-    if path.is_file() and json.loads(path.read_text(encoding="utf-8"))["inputs"] != digest:
-        raise Failure(f"the inputs changed since the interrupted build ({work}); "
-                      "build again without --resume")
-    write_atomic(path, json.dumps({"inputs": digest}) + "\n")
 
 
 def run_steps(plan: BuildPlan, execution: Execution) -> bool:
@@ -192,42 +187,6 @@ def run_steps(plan: BuildPlan, execution: Execution) -> bool:
         previous.run()                          # launches the chain of dependent jobs
         return False
     return True
-
-
-def make_executor(pipeline: list[Any], tasks: int, logging_dir: Path, execution: Execution,
-                  previous: Any, job: str = "newsprov-build") -> Any:
-    """The datatrove executor of one stage (its steps run in turn on each task's documents;
-    ``newsprov collect`` runs its stages on it too); local and Ray ones print nothing of
-    datatrove's (``build.executors``). Ray and Slurm are imported here: they are optional."""
-    if execution.executor == "local":
-        return LocalExecutor(pipeline, tasks=tasks, workers=min(execution.workers, tasks),
-                             logging_dir=str(logging_dir))
-    if execution.executor == "ray":
-        try:
-            import ray
-        except ImportError:
-            raise Failure("--executor ray needs the 'ray' extra: pip install "
-                          "'newsprov[ray]'") from None
-        if not ray.is_initialized():
-            ray.init()                          # RAY_ADDRESS, or a local cluster
-        # A Ray job starts a worker process: one job per worker, each running its share of
-        # the tasks in turn, pays that start once.
-        return RayExecutor(pipeline, tasks=tasks, workers=execution.workers,
-                           logging_dir=str(logging_dir), cpus_per_task=1, mem_per_cpu_gb=1,
-                           tasks_per_job=math.ceil(tasks / execution.workers))
-    if execution.executor == "slurm":
-        from datatrove.executor.slurm import SlurmPipelineExecutor
-
-        if execution.slurm is None:
-            raise Failure("--executor slurm needs --slurm-partition")
-        options = execution.slurm
-        return SlurmPipelineExecutor(
-            pipeline, tasks=tasks, workers=execution.workers, time=options.time,
-            partition=options.partition, cpus_per_task=options.cpus_per_task,
-            mem_per_cpu_gb=options.mem_per_cpu_gb, sbatch_args=options.sbatch_args,
-            job_name=f"{job}-{logging_dir.name}", logging_dir=str(logging_dir),
-            venv_path=str(Path(sys.prefix) / "bin" / "activate"), depends=previous)
-    raise Failure(f"unknown executor {execution.executor!r}; use one of {EXECUTORS}")
 
 
 def assemble(plan: BuildPlan, staging: Path) -> dict[str, Any]:
@@ -256,16 +215,3 @@ def linked(shards: list[tuple[Path, int]], directory: Path, split: str
         target = directory / f".{split}-{number:05d}.partial"
         os.link(path, target)
         yield target, rows
-
-
-def step_stats(work: Path) -> dict[str, Any]:
-    """datatrove's statistics of every step, summed over its tasks."""
-    from datatrove.utils.stats import PipelineStats
-
-    merged = {}
-    for number, step_class in enumerate(STEPS):
-        total = PipelineStats()
-        for path in sorted((work / "logs" / f"{number + 1}" / "stats").glob("*.json")):
-            total += PipelineStats.from_json(json.loads(path.read_text(encoding="utf-8")))
-        merged[step_class.name] = json.loads(total.to_json())
-    return merged

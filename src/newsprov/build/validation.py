@@ -3,19 +3,22 @@
 Every verdict is a GX expectation's; this module computes the check columns the suites
 read and hands the frames to ``newsprov.build.gxrunner``, which runs GX and gathers the report.
 Memory stays bounded: shards are read in batches, and the cross-document checks keep only id
-columns (and the claim-evidence spans waiting for their source's text), spilled to a
-temporary folder.
+columns (and the claim-evidence spans waiting for their source's text), spilled to the work
+folder of the validation's datatrove pipeline (its steps, made of these checks, are at the end of
+this module).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
-import tempfile
+import math
+import shutil
 from collections import defaultdict
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +26,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+from datatrove.pipeline.base import PipelineStep
 
+from newsprov.build.execution import Execution, check_same_inputs, make_executor, step_stats
 from newsprov.build.expectations import (
     DATE_COLUMNS,
     DOCUMENT_COLUMNS,
@@ -35,10 +40,11 @@ from newsprov.build.expectations import (
     relaxed,
     table_frames,
 )
-from newsprov.build.gxrunner import POOL_ROWS, Runner, ValidationReport
+from newsprov.build.gxrunner import POOL_ROWS, Outcome, Runner, ValidationReport
 from newsprov.core import schema
-from newsprov.core.files import file_sha256
-from newsprov.core.layout import MANIFEST
+from newsprov.core.errors import Failure
+from newsprov.core.files import file_sha256, write_atomic
+from newsprov.core.layout import MANIFEST, VALIDATION_WORK_SUFFIX
 from newsprov.store.corpus import is_blank, parse_date, sorted_range
 
 BATCH_ROWS = {"documents": 500}  # documents carry their text and all their records
@@ -55,11 +61,13 @@ SPAN_COLUMNS = ("start", "end", "text")
 
 class Fingerprint:
     """A digest of a stream of rows that does not depend on how the stream is cut into
-    batches: one SHA-256 per leaf column over its validity, lengths and values."""
+    batches, and that parts of the stream computed apart (by the tasks of a pipeline) add up
+    to: per leaf column, its validity, lengths and values as a polynomial hash modulo 2**64
+    of the values' hashes, which concatenates (``extend``) with the count of the part after."""
 
     def __init__(self) -> None:
         self.rows = 0
-        self.streams: dict[str, Any] = defaultdict(hashlib.sha256)
+        self.streams: dict[str, tuple[int, int]] = defaultdict(lambda: (0, 0))  # count, hash
 
     def add(self, rows: pa.Table | pa.RecordBatch) -> None:
         self.rows += rows.num_rows
@@ -68,7 +76,7 @@ class Fingerprint:
                 self._add(name, chunk)
 
     def _add(self, path: str, array: pa.Array) -> None:
-        self.streams[f"{path} valid"].update(np.asarray(array.is_valid()).tobytes())
+        self._extend(f"{path} valid", np.asarray(array.is_valid()).astype(np.uint64))
         type_ = array.type
         if pa.types.is_struct(type_):
             for child, values in zip(type_, array.flatten(), strict=True):
@@ -79,19 +87,98 @@ class Fingerprint:
         elif pa.types.is_string(type_):
             array = pc.fill_null(array, "")
             self._add(f"{path} length", pc.binary_length(array))
-            offsets = np.frombuffer(array.buffers()[1], np.int32)[array.offset:]
-            data = array.buffers()[2]
-            if data is not None and len(array):
-                self.streams[path].update(data[offsets[0]:offsets[len(array)]])
+            self._extend(path, _string_hashes(array))
         else:
-            filled = array.fill_null(False if pa.types.is_boolean(type_) else 0)
-            self.streams[path].update(filled.to_numpy(zero_copy_only=False).tobytes())
+            values = array.fill_null(False if pa.types.is_boolean(type_) else 0).to_numpy(
+                zero_copy_only=False)
+            if values.dtype.kind == "f":
+                values = values.astype(np.float64).view(np.int64)
+            self._extend(path, values.astype(np.uint64))
+
+    def _extend(self, stream: str, values: np.ndarray) -> None:
+        count, hash_ = self.streams[stream]
+        self.streams[stream] = _concatenated(count, hash_, len(values), _polynomial(values))
+
+    def extend(self, after: Fingerprint) -> None:
+        """This stream followed by ``after``."""
+        self.rows += after.rows
+        for stream, (count, hash_) in after.streams.items():
+            self.streams[stream] = _concatenated(*self.streams[stream], count, hash_)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"rows": self.rows, "streams": dict(self.streams)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Fingerprint:
+        fingerprint = cls()
+        fingerprint.rows = data["rows"]
+        fingerprint.streams.update({k: tuple(v) for k, v in data["streams"].items()})
+        return fingerprint
 
     def __str__(self) -> str:
         digest = hashlib.sha256()
         for name in sorted(self.streams):
-            digest.update(f"{name}={self.streams[name].hexdigest()};".encode())
+            count, hash_ = self.streams[name]
+            digest.update(f"{name}={count}:{hash_:016x};".encode())
         return f"{self.rows} records, fingerprint {digest.hexdigest()[:16]}"
+
+
+HASH_BASE = 0x9E3779B97F4A7C15  # odd: its powers modulo 2**64 never vanish
+BYTE_BASE = 0xC2B2AE3D27D4EB4F
+MOD64 = 1 << 64
+
+
+def _powers(base: int, count: int) -> np.ndarray:
+    """base**0 .. base**(count - 1) modulo 2**64 (uint64 arithmetic wraps)."""
+    powers = np.full(count, base, np.uint64)
+    if count:
+        powers[0] = 1
+    return np.cumprod(powers, dtype=np.uint64)
+
+
+def _mixed(values: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser: nearby values get unrelated hashes."""
+    values = (values ^ (values >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    values = (values ^ (values >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return values ^ (values >> np.uint64(31))
+
+
+def _polynomial(values: np.ndarray) -> int:
+    """sum(mix(v_i) * HASH_BASE**(n - 1 - i)) modulo 2**64."""
+    with np.errstate(over="ignore"):
+        weights = _powers(HASH_BASE, len(values))[::-1]
+        return int(np.sum(_mixed(values) * weights, dtype=np.uint64))
+
+
+def _concatenated(count: int, hash_: int, after_count: int, after_hash: int
+                  ) -> tuple[int, int]:
+    return count + after_count, (hash_ * pow(HASH_BASE, after_count, MOD64) + after_hash) % MOD64
+
+
+def _string_hashes(strings: pa.Array) -> np.ndarray:
+    """A hash of each string (nulls filled before): its bytes weighted by powers of
+    BYTE_BASE by position, summed per string."""
+    offsets, data, _, position = _string_bytes(strings)
+    with np.errstate(over="ignore"):
+        weighted = (data.astype(np.uint64) + np.uint64(1)) * \
+            _powers(BYTE_BASE, int(position.max(initial=0)) + 1)[position]
+        sums = np.concatenate([np.zeros(1, np.uint64), np.cumsum(weighted, dtype=np.uint64)])
+        return sums[offsets[1:]] - sums[offsets[:-1]]
+
+
+def _string_bytes(strings: pa.Array) -> tuple[np.ndarray, ...]:
+    """A string array's offsets (from 0), bytes, and each byte's string and position in it,
+    read from the Arrow buffers (no nulls)."""
+    if not len(strings):
+        empty = np.zeros(0, np.int64)
+        return np.zeros(1, np.int64), np.zeros(0, np.uint8), empty, empty
+    offsets = np.frombuffer(strings.buffers()[1], np.int32, len(strings) + 1,
+                            strings.offset * 4).astype(np.int64)
+    data = np.frombuffer(strings.buffers()[2] or b"\0", np.uint8)[offsets[0]:offsets[-1]]
+    offsets -= offsets[0]
+    owner = np.repeat(np.arange(len(strings)), np.diff(offsets))
+    position = np.arange(len(data)) - offsets[:-1][owner]
+    return offsets, data, owner, position
 
 
 def _with_date_checks(frame: Frame, today: dt.date) -> pa.Table:
@@ -158,9 +245,12 @@ def _references(reference: str, doc_ids: pa.Array, ids: pa.Array, targets: pa.Ar
 
 @dataclass(frozen=True)
 class Shard:
+    """A Parquet file of the export, or some of its row groups (a validation task's part)."""
+
     path: Path
     table: str
     split: str  # from the file name: what `datasets` loads it as
+    row_groups: tuple[int, ...] | None = None  # None: all
 
     def batches(self, columns: list[str] | None = None) -> Iterator[pa.RecordBatch]:
         """Batches cast to the relaxed schema (a file that cannot be cast is reported by the
@@ -172,7 +262,8 @@ class Shard:
         if any(name not in parquet.schema_arrow.names for name in target.names):
             return
         rows = BATCH_ROWS.get(self.table, DEFAULT_BATCH_ROWS)
-        for batch in parquet.iter_batches(batch_size=rows, columns=target.names):
+        for batch in parquet.iter_batches(batch_size=rows, row_groups=self.row_groups,
+                                          columns=target.names):
             try:
                 yield batch.cast(target)
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
@@ -242,12 +333,7 @@ def check_files(runner: Runner, directory: Path, manifest: dict[str, Any]) -> li
 def _buckets(strings: pa.Array, buckets: int) -> np.ndarray:
     """The spill bucket of each string: its bytes summed with weights by position, computed
     on the Arrow buffers (equal strings fall in equal buckets; nulls in bucket 0)."""
-    strings = pc.fill_null(strings, "")
-    offsets = np.frombuffer(strings.buffers()[1], np.int32, len(strings) + 1,
-                            strings.offset * 4).astype(np.int64)
-    data = np.frombuffer(strings.buffers()[2] or b"\0", np.uint8)[offsets[0]:offsets[-1]]
-    owner = np.repeat(np.arange(len(strings)), np.diff(offsets))
-    position = np.arange(len(data)) - (offsets[:-1] - offsets[0])[owner]
+    _, data, owner, position = _string_bytes(pc.fill_null(strings, ""))
     sums = np.bincount(owner, weights=data * (position * 7919 % 10_007 + 1.0),
                        minlength=len(strings))
     return sums.astype(np.int64) % buckets
@@ -266,7 +352,7 @@ class Spill:
         """``rows``: the most rows a stream will hold; a bucket holds about
         ``SPILL_BUCKET_ROWS`` of them, so memory does not grow with the export."""
         self.directory = directory
-        self.count = max(MIN_SPILL_BUCKETS, -(-rows // SPILL_BUCKET_ROWS))
+        self.count = spill_buckets(rows)
         self.writers: dict[tuple[str, int],
                            tuple[pa.NativeFile, pa.ipc.RecordBatchStreamWriter]] = {}
         self.pending: dict[str, tuple[str, list[pa.Table]]] = {}
@@ -302,39 +388,63 @@ class Spill:
         return self.writers[(stream, bucket)][1]
 
     def _path(self, stream: str, bucket: int) -> Path:
-        return self.directory / f"{stream}-{bucket}.arrows"
+        return spill_file(self.directory, stream, bucket)
+
+    def close(self) -> None:
+        """Write the rows still gathered and close the files: the spill can be read."""
+        for stream in list(self.pending):
+            self._flush(stream)
+        for sink, writer in self.writers.values():
+            writer.close()
+            sink.close()
+        self.writers.clear()
 
     def buckets(self, *streams: str) -> Iterator[list[pa.Table | None]]:
         """The rows of each stream, a few whole buckets at a time (up to POOL_ROWS rows)."""
-        for stream in streams:
-            self._flush(stream)
-        for key in [key for key in self.writers if key[0] in streams]:
-            sink, writer = self.writers.pop(key)
-            writer.close()
-            sink.close()
-        group: list[list[pa.Table]] = [[] for _ in streams]
-        for bucket in range(self.count):
-            for tables, stream in zip(group, streams, strict=True):
-                path = self._path(stream, bucket)
+        self.close()
+        return spilled_buckets([self.directory], range(self.count), *streams)
+
+
+def spill_buckets(rows: int) -> int:
+    return max(MIN_SPILL_BUCKETS, -(-rows // SPILL_BUCKET_ROWS))
+
+
+def spill_file(directory: Path, stream: str, bucket: int) -> Path:
+    return directory / f"{stream}-{bucket}.arrows"
+
+
+def spilled_buckets(directories: list[Path], buckets: range, *streams: str
+                    ) -> Iterator[list[pa.Table | None]]:
+    """The rows of each stream that spills in ``directories`` wrote to ``buckets``, a few
+    whole buckets at a time (up to POOL_ROWS rows), in the order of the directories."""
+    group: list[list[pa.Table]] = [[] for _ in streams]
+    for bucket in buckets:
+        for tables, stream in zip(group, streams, strict=True):
+            for directory in directories:
+                path = spill_file(directory, stream, bucket)
                 if path.exists():
                     with pa.OSFile(str(path)) as source:
                         tables.append(pa.ipc.open_stream(source).read_all())
-            if sum(t.num_rows for t in group[0]) >= POOL_ROWS or bucket == self.count - 1:
-                yield [_concat(tables) if tables else None for tables in group]
-                group = [[] for _ in streams]
+        if sum(t.num_rows for t in group[0]) >= POOL_ROWS or bucket == buckets[-1]:
+            yield [_concat(tables) if tables else None for tables in group]
+            group = [[] for _ in streams]
+
+
+Fingerprints = dict[tuple[str, str, str], Fingerprint]  # by kind, split, side
 
 
 @dataclass
 class State:
-    """What the checks across shards need: the ids of the documents and of the sources of
-    derived ones (sorted Arrow arrays, about the bytes of the ids), fingerprints (constant
-    size) and spilled streams (on disk)."""
+    """What the checks of a part of the export need for the checks across shards: the ids of
+    the documents and of the sources of derived ones (sorted Arrow arrays, about the bytes of
+    the ids), and what they give them: fingerprints (constant size) and spilled streams (on
+    disk)."""
 
     today: dt.date
     spill: Spill
-    doc_ids: pa.Array = field(default_factory=lambda: pa.array([], pa.string()))
-    sources: pa.Array = field(default_factory=lambda: pa.array([], pa.string()))
-    fingerprints: dict[tuple[str, str, str], Fingerprint] = field(
+    doc_ids: pa.Array
+    sources: pa.Array
+    fingerprints: Fingerprints = field(
         default_factory=lambda: defaultdict(Fingerprint))
 
     def add_fingerprints(self, side: str, kind: str, records: pa.Table) -> None:
@@ -349,9 +459,10 @@ def _concat(tables: list[pa.Table]) -> pa.Table:
     return pa.concat_tables(tables).combine_chunks()
 
 
-def check_corpus(runner: Runner, state: State, documents: list[Shard]) -> None:
+def check_corpus(runner: Runner, documents: list[Shard]) -> pa.Table:
     """From the id columns of ``documents``: ids unique, derivations resolve and stay in
-    their source's split, stories in one split. Keeps the ids and the sources."""
+    their source's split, stories in one split. Returns the sorted ids (``doc_id``), and
+    whether another document derives from each (``source``)."""
     columns = ["doc_id", "split", "story_group", "derived_from", "derivation"]
     corpus = _concat([pa.Table.from_batches([batch]) for shard in documents
                       for batch in shard.batches(columns)]
@@ -373,8 +484,9 @@ def check_corpus(runner: Runner, state: State, documents: list[Shard]) -> None:
     runner.validate("references", _references("documents.derived_from", derived["doc_id"],
                                               derived["doc_id"], derived["derived_from"],
                                               resolves))
-    state.doc_ids = _sorted(doc_ids.drop_null())
-    state.sources = _sorted(pc.unique(derived["derived_from"].combine_chunks()))
+    doc_ids = _sorted(doc_ids.drop_null())
+    return pa.table({"doc_id": doc_ids, "source": pc.is_in(
+        doc_ids, value_set=derived["derived_from"].combine_chunks(), skip_nulls=True)})
 
 
 def _sorted(values: pa.Array) -> pa.Array:
@@ -508,13 +620,16 @@ def check_flat_batch(runner: Runner, state: State, shard: Shard, batch: pa.Recor
         "table": _constant(shard.table, batch.num_rows), "id": batch.column("id")}))
 
 
-def check_across_documents(runner: Runner, state: State) -> None:
-    """Per spill bucket: ids unique, claim evidence against its source's text, source
-    events resolved."""
-    for (ids,) in state.spill.buckets("record ids"):
+Buckets = Callable[..., Iterator[list[pa.Table | None]]]  # Spill.buckets
+
+
+def check_across_documents(runner: Runner, buckets: Buckets) -> None:
+    """Per group of spill buckets: ids unique, claim evidence against its source's text,
+    source events resolved."""
+    for (ids,) in buckets("record ids"):
         if ids is not None:
             runner.validate_alone("record ids", ids)
-    for evidence, texts in state.spill.buckets("evidence", "source texts"):
+    for evidence, texts in buckets("evidence", "source texts"):
         if evidence is None:
             continue
         owners = texts or pa.table({"doc_id": pa.array([], pa.string()),
@@ -527,7 +642,7 @@ def check_across_documents(runner: Runner, state: State) -> None:
             *(evidence[c] for c in SPAN_COLUMNS),
             *_measure([None if p is None else source_texts[p] for p in position],
                       evidence["start"].to_pylist(), evidence["end"].to_pylist())))
-    for links, events in state.spill.buckets("links", "source events"):
+    for links, events in buckets("links", "source events"):
         if links is not None:
             found = pa.array([], pa.string()) if events is None else \
                 _keys(events["doc_id"], events["id"])
@@ -537,23 +652,23 @@ def check_across_documents(runner: Runner, state: State) -> None:
                          skip_nulls=True)))
 
 
-def check_tables(runner: Runner, state: State, manifest: dict[str, Any],
-                 shards: list[Shard]) -> None:
+def check_tables(runner: Runner, fingerprints: Fingerprints,
+                 manifest: dict[str, Any], shards: list[Shard]) -> None:
     """Row counts against the manifest's totals, flat tables against the nested lists."""
     in_files: dict[tuple[str, str], int] = defaultdict(int)
     for shard in shards:
         in_files[(shard.table, shard.split)] += pq.ParquetFile(shard.path).metadata.num_rows
     totals = manifest.get("tables") if isinstance(manifest.get("tables"), dict) else {}
     in_manifest = {(t, s): n for t, splits in totals.items() for s, n in splits.items()}
-    kinds_splits = {(kind, split) for kind, split, _ in state.fingerprints}
+    kinds_splits = {(kind, split) for kind, split, _ in fingerprints}
     rows = []
     for table, split in sorted(in_files.keys() | in_manifest.keys() | kinds_splits):
         row = {"table": table, "split": split, "rows in files": in_files.get((table, split), 0),
                "rows in manifest": in_manifest.get((table, split), 0)}
         if table in KINDS:
             for side in ("flat", "nested"):
-                row[f"{side} records"] = str(state.fingerprints.get((table, split, side),
-                                                                    Fingerprint()))
+                row[f"{side} records"] = str(fingerprints.get((table, split, side),
+                                                              Fingerprint()))
         rows.append(row)
     runner.validate("tables", pa.Table.from_pylist(rows, schema=pa.schema([
         ("table", pa.string()), ("split", pa.string()), ("rows in files", pa.int64()),
@@ -561,28 +676,224 @@ def check_tables(runner: Runner, state: State, manifest: dict[str, Any],
         ("nested records", pa.string())])))
 
 
-def validate_export(directory: Path, today: dt.date | None = None) -> ValidationReport:
-    """Run every suite on the export in ``directory`` (a temporary folder holds the
-    spilled streams)."""
-    with tempfile.TemporaryDirectory(prefix="newsprov-validate-") as spill:
+# ------------------------------------------------------------------ the pipeline
+#
+# The validation's steps on datatrove, run by any datatrove executor (``validate_export``
+# checks the files and the corpus's id columns first, and merges the steps' outcomes into
+# one report afterwards):
+#
+#   1. ``CheckParts`` (one task per part: a fixed range of row groups of one export file):
+#      the per-shard expectations on the part with the task's own GX runner; writes the
+#      part's outcomes and fingerprints, and spills the columns the checks across documents
+#      need, by hash bucket.
+#   2. ``CheckAcrossDocuments`` (one task per ``ACROSS_TASK_BUCKETS`` spill buckets): the
+#      expectations across documents, over those buckets of every part's spill.
+#
+# Parts follow the export's row groups, never the workers, and outcomes merge in task order,
+# so the report is the same whatever the executor. Outputs go to a work folder beside the
+# export through temporary names; datatrove's completion markers let --resume skip the
+# finished tasks.
+
+
+TASK_ROWS = {"documents": 5_000}  # rows of a part: enough to fill GX's pools, and tasks
+DEFAULT_TASK_ROWS = 1_000_000     # enough for two workers on a small export
+ACROSS_TASK_BUCKETS = 8
+
+
+@dataclass(frozen=True)
+class ValidationPlan:
+    """Everything a task needs, picklable: the parts by rank and where outputs go."""
+
+    work: Path
+    parts: tuple[Shard, ...]
+    today: dt.date
+    spill_rows: int                 # the most rows a spilled stream holds (its buckets)
+
+    @property
+    def corpus_file(self) -> Path:
+        """The sorted document ids, and which are sources (``validation.check_corpus``)."""
+        return self.work / "corpus.arrow"
+
+    def spill_dir(self, rank: int) -> Path:
+        return self.work / "spill" / f"{rank:05d}"
+
+    def outcomes_file(self, step: int, rank: int) -> Path:
+        return self.work / "outcomes" / f"{step}-{rank:05d}.json"
+
+    @property
+    def across_tasks(self) -> int:
+        return math.ceil(spill_buckets(self.spill_rows) / ACROSS_TASK_BUCKETS)
+
+    def buckets(self, rank: int) -> range:
+        start = rank * ACROSS_TASK_BUCKETS
+        return range(start, min(start + ACROSS_TASK_BUCKETS, spill_buckets(self.spill_rows)))
+
+
+def plan_parts(shards: list[Shard]) -> tuple[Shard, ...]:
+    """Each shard's row groups in consecutive ranges of up to ``TASK_ROWS`` rows, tables in
+    the schema's order and files in name order (the order fingerprints add up in)."""
+    parts = []
+    for table in schema.TABLES:
+        for shard in sorted((s for s in shards if s.table == table), key=lambda s: s.path):
+            metadata = pq.ParquetFile(shard.path).metadata
+            limit = TASK_ROWS.get(table, DEFAULT_TASK_ROWS)
+            groups: list[int] = []
+            rows = 0
+            for group in range(metadata.num_row_groups):
+                if groups and rows + metadata.row_group(group).num_rows > limit:
+                    parts.append(Shard(shard.path, table, shard.split, tuple(groups)))
+                    groups, rows = [], 0
+                groups.append(group)
+                rows += metadata.row_group(group).num_rows
+            parts.append(Shard(shard.path, table, shard.split, tuple(groups)))
+    return tuple(parts)
+
+
+def write_corpus(plan: ValidationPlan, corpus: pa.Table) -> None:
+    partial = plan.corpus_file.with_name(f".{plan.corpus_file.name}.partial")
+    with pa.OSFile(str(partial), "wb") as sink, pa.ipc.new_file(sink, corpus.schema) as writer:
+        writer.write_table(corpus)
+    partial.rename(plan.corpus_file)
+
+
+def write_outcomes(path: Path, outcomes: list[Outcome], fingerprints: Fingerprints) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(path, json.dumps({
+        "outcomes": [asdict(outcome) for outcome in outcomes],
+        "fingerprints": [[*key, fingerprint.to_json()]
+                         for key, fingerprint in fingerprints.items()]}) + "\n")
+
+
+def read_outcomes(path: Path) -> tuple[list[Outcome], Fingerprints]:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return ([Outcome(**outcome) for outcome in data["outcomes"]],
+            {(kind, split, side): Fingerprint.from_json(fingerprint)
+             for kind, split, side, fingerprint in data["fingerprints"]})
+
+
+class ValidationStep(PipelineStep):
+    type = "newsprov validate"
+
+    def __init__(self, plan: ValidationPlan) -> None:
+        super().__init__()
+        self.plan = plan
+
+    def run(self, data: Any = None, rank: int = 0, world_size: int = 1) -> Iterator[Any]:
+        with self.track_time(unit="task"):
+            self.work(rank)
+        yield from ()
+
+    def work(self, rank: int) -> None:
+        raise NotImplementedError
+
+
+class CheckParts(ValidationStep):
+    name = "1 check parts"
+
+    def work(self, rank: int) -> None:
+        part, spill_dir = self.plan.parts[rank], self.plan.spill_dir(rank)
+        partial = spill_dir.with_name(f".{spill_dir.name}.partial")  # renamed once complete
+        for leftover in (partial, spill_dir):                # of a task killed before
+            shutil.rmtree(leftover, ignore_errors=True)
+        partial.mkdir(parents=True)
+        with pa.memory_map(str(self.plan.corpus_file)) as source:
+            corpus = pa.ipc.open_file(source).read_all()
+        doc_ids = corpus["doc_id"].combine_chunks()
+        state = State(self.plan.today, Spill(partial, self.plan.spill_rows), doc_ids,
+                      doc_ids.filter(corpus["source"].combine_chunks()))
         runner = Runner()
-        manifest = _read_manifest(directory)
-        shards = check_files(runner, directory, manifest)
-        # The record-ids stream is the largest: one row per record of every table.
-        rows = sum(pq.ParquetFile(shard.path).metadata.num_rows for shard in shards)
-        state = State(today or dt.date.today(), Spill(Path(spill), rows))
-        by_table: dict[str, list[Shard]] = defaultdict(list)
-        for shard in shards:
-            by_table[shard.table].append(shard)
-        check_corpus(runner, state, by_table["documents"])
-        for table in schema.TABLES:
-            check = check_documents_batch if table == "documents" else check_flat_batch
-            for shard in by_table[table]:
-                for batch in shard.batches():
-                    check(runner, state, shard, batch)
-        check_across_documents(runner, state)
-        check_tables(runner, state, manifest, shards)
-        return runner.report(directory)
+        check = check_documents_batch if part.table == "documents" else check_flat_batch
+        for batch in part.batches():
+            check(runner, state, part, batch)
+            self.stat_update(part.table, value=batch.num_rows)
+        state.spill.close()
+        partial.rename(spill_dir)
+        write_outcomes(self.plan.outcomes_file(1, rank), runner.finish(), state.fingerprints)
+
+
+class CheckAcrossDocuments(ValidationStep):
+    name = "2 check across documents"
+
+    def work(self, rank: int) -> None:
+        runner = Runner()
+        spills = [self.plan.spill_dir(part) for part in range(len(self.plan.parts))]
+        check_across_documents(runner, functools.partial(spilled_buckets, spills,
+                                                         self.plan.buckets(rank)))
+        write_outcomes(self.plan.outcomes_file(2, rank), runner.finish(), {})
+
+
+STEPS = (CheckParts, CheckAcrossDocuments)
+
+
+def run_steps(plan: ValidationPlan, execution: Execution) -> bool:
+    """Run the steps in order; False if they were submitted to Slurm instead."""
+    previous = None
+    for number, step_class in enumerate(STEPS, start=1):
+        tasks = len(plan.parts) if step_class is CheckParts else plan.across_tasks
+        if not tasks:                           # no readable shard
+            continue
+        executor = make_executor([step_class(plan)], tasks, plan.work / "logs" / str(number),
+                                 execution, previous, job="newsprov-validate")
+        previous = executor
+        if execution.executor == "slurm":
+            continue
+        executor.run()
+        if incomplete := executor.get_incomplete_ranks(skip_completed=True):
+            raise Failure(f"{len(incomplete)} task(s) of validation step {step_class.name!r} "
+                          f"did not finish; their logs are in {plan.work / 'logs'}; run "
+                          "again with --resume")
+    if execution.executor == "slurm":
+        assert previous is not None
+        previous.run()                          # launches the chain of dependent jobs
+        return False
+    return True
+
+
+def merged_outcomes(plan: ValidationPlan) -> tuple[list[list[Outcome]], Fingerprints]:
+    """Every task's outcomes, in step and task order, and the parts' fingerprints added up
+    in part order."""
+    outcomes, fingerprints = [], {}
+    files = [plan.outcomes_file(1, rank) for rank in range(len(plan.parts))] + \
+        [plan.outcomes_file(2, rank) for rank in range(plan.across_tasks)]
+    for path in files:
+        task_outcomes, task_fingerprints = read_outcomes(path)
+        outcomes.append(task_outcomes)
+        for key, fingerprint in task_fingerprints.items():
+            fingerprints.setdefault(key, Fingerprint()).extend(fingerprint)
+    return outcomes, fingerprints
+
+
+def validate_export(directory: Path, today: dt.date | None = None,
+                    execution: Execution | None = None) -> ValidationReport | None:
+    """Run every suite on the export in ``directory``: the files and the corpus's id columns
+    here, the rest as datatrove steps (``validation_steps``) on ``execution`` (default: one
+    worker, this process), whose outcomes merge into one report. Their work folder, beside
+    the export, is kept for ``--resume`` when tasks did not finish. None when the steps were
+    submitted to Slurm (``--resume`` reports once they are done)."""
+    execution = execution or Execution(workers=1)
+    work = directory.parent / f".{directory.name}{VALIDATION_WORK_SUFFIX}"
+    if not execution.resume:
+        shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True, exist_ok=True)
+    runner = Runner()
+    manifest = _read_manifest(directory)
+    shards = check_files(runner, directory, manifest)
+    plan = ValidationPlan(work, plan_parts(shards), today or dt.date.today(),
+                                sum(pq.ParquetFile(s.path).metadata.num_rows for s in shards))
+    check_same_inputs(work, hashlib.sha256(repr((plan, [
+        s.path.stat().st_mtime_ns for s in shards])).encode()).hexdigest())
+    write_corpus(plan, check_corpus(runner, [s for s in shards if s.table == "documents"]))
+    if not run_steps(plan, execution):
+        return None
+    tasks_outcomes, fingerprints = merged_outcomes(plan)
+    check_tables(runner, fingerprints, manifest, shards)
+    report = runner.report(directory)
+    for outcomes in tasks_outcomes:
+        for outcome, later in zip(report.outcomes, outcomes, strict=True):
+            outcome.absorb(later)
+    report.stats = step_stats(work, STEPS)
+    shutil.rmtree(work, ignore_errors=True)
+    return report
 
 
 # ------------------------------------------------------------------ the command

@@ -4,11 +4,12 @@ which takes seconds: a module of its own keeps it out of the other commands)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
 from newsprov.build.validation import validate_export
-from newsprov.core.files import write_atomic
+from newsprov.cli.options import EXECUTION_OPTIONS, execution_of
 from newsprov.core.layout import DATA_DIR, VALIDATION_REPORT
 
 
@@ -18,12 +19,17 @@ from newsprov.core.layout import DATA_DIR, VALIDATION_REPORT
               default=DATA_DIR, show_default=True, help="The export folder.")
 @click.option("--report", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help=f"Where to write the Markdown report (default: {VALIDATION_REPORT} beside "
-                   "the export folder).")
-def validate_command(directory: Path, report: Path | None) -> None:
+                   "the export folder); datatrove's statistics go beside it.")
+@EXECUTION_OPTIONS
+def validate_command(directory: Path, report: Path | None, **execution: Any) -> None:
     """Run the Great Expectations suites on an export; exit 1 if any fails."""
-    result = validate_export(directory)
+    result = validate_export(directory, execution=execution_of(**execution))
+    if result is None:
+        click.echo("submitted to Slurm; run the same command with --resume once its jobs "
+                   "are done")
+        return
     path = report or directory.parent / VALIDATION_REPORT
-    write_atomic(path, result.markdown())
+    result.write(path)
     click.echo(result.summary())
     click.echo(f"report: {path}")
     if not result.success:

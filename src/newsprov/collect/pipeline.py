@@ -18,8 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from newsprov.build.execution import Execution
-from newsprov.build.pipeline import make_executor
+from newsprov.build.execution import Execution, make_executor
 from newsprov.collect.fetch import PoliteFetcher
 from newsprov.collect.filters import FILTERS
 from newsprov.collect.records import InputFile, plan_inputs

@@ -66,9 +66,11 @@ LEADERBOARD = BASELINES_DIR / "leaderboard.json"
 REPORTS_DIR = Path("reports")
 VALIDATION_REPORT = REPORTS_DIR / "validation.md"
 BUILD_STATS = REPORTS_DIR / "build-stats.json"     # datatrove's per-step statistics
+VALIDATION_STATS = REPORTS_DIR / "validation-stats.json"
 # The build's task outputs and completion markers (kept for --resume): beside the export
 # folder, named after it with this suffix.
 BUILD_WORK_SUFFIX = ".work"
+VALIDATION_WORK_SUFFIX = ".validate-work"
 ADJUDICATION_REPORT = REPORTS_DIR / "adjudication.json"
 AGREEMENT_REPORT = REPORTS_DIR / "agreement.json"  # AGREEMENT_FILE is written only when asked
 
