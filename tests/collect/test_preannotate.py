@@ -6,12 +6,14 @@ with nothing changed; the collection still builds."""
 from __future__ import annotations
 
 import gzip
+import json
 import os
 import shutil
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -117,22 +119,34 @@ def test_an_existing_layer_is_kept_without_force(collection: Path) -> None:
     assert tree_bytes(collection) == before
 
 
-def test_a_bad_document_is_refused_and_nothing_changes(collection: Path) -> None:
-    """A document whose text is not the one its metadata's sha256 records: one located line,
-    exit 2, and neither the old layer nor its statistics change."""
+def changed_text(line: bytes) -> bytes:
+    return line.replace(b'"text": "', b'"text": "Changed. ', 1)
+
+
+def not_json(line: bytes) -> bytes:
+    return b'{"id": "cut short\n'
+
+
+@pytest.mark.parametrize(("corrupt", "problem"), [
+    (changed_text, "{id}: text does not match the sha256 recorded in metadata.json (the text "
+                   "was changed after it was collected)"),
+    (not_json, "invalid JSON: "),
+])
+def test_a_bad_shard_line_is_refused_and_nothing_changes(
+        collection: Path, corrupt: Callable[[bytes], bytes], problem: str) -> None:
+    """One located line, exit 2; neither the old layer nor its statistics change."""
     pre_annotate(collection, Execution(workers=1))
     shard = collection / "documents" / shard_name(2)
     lines = gzip.decompress(shard.read_bytes()).splitlines(keepends=True)
-    doc_id = lines[2].split(b'"')[3].decode()
-    lines[2] = lines[2].replace(b'"text": "', b'"text": "Changed. ', 1)
+    doc_id = json.loads(lines[2])["id"]
+    lines[2] = corrupt(lines[2])
     shard.write_bytes(gzip.compress(b"".join(lines), mtime=0))
     before = tree_bytes(collection.parent)
     result = CliRunner().invoke(main, ["pre-annotate", str(collection), "--workers", "2",
                                        "--force"])
     assert result.exit_code == 2
-    assert result.output == (f"error: {shard}:3: {doc_id}: text does not match the sha256 "
-                             "recorded in metadata.json (the text was changed after it was "
-                             "collected)\n")
+    assert result.output.startswith(f"error: {shard}:3: {problem.format(id=doc_id)}")
+    assert result.output.count("\n") == 1
     assert tree_bytes(collection.parent) == before
     assert not work_dir(collection).exists()
 

@@ -173,6 +173,8 @@ def install(plan: PreAnnotatePlan, layer: Path) -> None:
     """The new layer in place of the old one: the old one is moved into the work folder
     first (a directory cannot replace another in one rename), then the new one renamed in."""
     if layer.exists():
-        layer.rename(plan.work / f"replaced-{PRE_LAYER}")
+        replaced = plan.work / f"replaced-{PRE_LAYER}"
+        shutil.rmtree(replaced, ignore_errors=True)     # left by a run killed after its swap
+        layer.rename(replaced)
     layer.parent.mkdir(parents=True, exist_ok=True)
     plan.layer.rename(layer)
