@@ -57,6 +57,10 @@ class PreAnnotatePlan:
         """The new layer, one shard per task, renamed into the collection when whole."""
         return self.work / PRE_LAYER
 
+    @property
+    def logs(self) -> Path:
+        return self.work / "logs"
+
     def error_file(self, rank: int) -> Path:
         return self.work / "errors" / f"{rank:05d}.json"
 
@@ -106,8 +110,8 @@ def stats_file(collection: Path) -> Path:
     return collection.parent / str(PRE_ANNOTATE_STATS).format(collection=collection.name)
 
 
-def pre_annotate(collection: Path, execution: Execution, force: bool = False,
-                 date: dt.date | None = None) -> dict[str, int] | None:
+def pre_annotate(collection: Path, execution: Execution, force: bool = False
+                 ) -> dict[str, int] | None:
     """Write the ``pre`` layer of ``collection``; the run's counts (``documents``,
     ``hits_<detector>``), or None when the tasks were submitted to Slurm (``--resume``
     installs the layer)."""
@@ -122,27 +126,33 @@ def pre_annotate(collection: Path, execution: Execution, force: bool = False,
         shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True, exist_ok=True)
     plan = PreAnnotatePlan(collection, shards, work,
-                           planned_date(work, shards, date or dt.date.today()))
-    logs = work / "logs"
-    executor = make_executor([DetectShard(plan)], len(shards), logs, execution, None,
-                             job="newsprov-pre-annotate")
-    executor.run()
-    if execution.executor == "slurm":
+                           planned_date(work, shards, dt.date.today()))
+    if not run_tasks(plan, execution):
         return None
-    if errors := plan.recorded_errors():
-        error = read_error(errors[0])
-        shutil.rmtree(work)                         # bad input: nothing to resume
-        raise error
-    if incomplete := executor.get_incomplete_ranks(skip_completed=True):
-        raise Failure(f"{len(incomplete)} task(s) did not finish; their logs are in {logs}; "
-                      "run again with --resume")
-    stats = merged_stats(logs)
+    stats = merged_stats(plan.logs)
     install(plan, layer)
     write_atomic(stats_file(collection), json.dumps(
         {DetectShard.name: json.loads(stats.to_json())}, indent=1) + "\n")
     shutil.rmtree(work)
     return {key: int(getattr(metric, "total", metric))
             for step in stats.stats for key, metric in sorted(step.stats.items())}
+
+
+def run_tasks(plan: PreAnnotatePlan, execution: Execution) -> bool:
+    """Run a task per shard; False if they were submitted to Slurm instead."""
+    executor = make_executor([DetectShard(plan)], len(plan.shards), plan.logs, execution,
+                             None, job="newsprov-pre-annotate")
+    executor.run()
+    if execution.executor == "slurm":
+        return False
+    if errors := plan.recorded_errors():
+        error = read_error(errors[0])
+        shutil.rmtree(plan.work)                    # bad input: nothing to resume
+        raise error
+    if incomplete := executor.get_incomplete_ranks(skip_completed=True):
+        raise Failure(f"{len(incomplete)} task(s) did not finish; their logs are in "
+                      f"{plan.logs}; run again with --resume")
+    return True
 
 
 def planned_date(work: Path, shards: tuple[Path, ...], today: dt.date) -> dt.date:
