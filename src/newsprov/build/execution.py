@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from datatrove.utils.stats import PipelineStats
+
 from newsprov.build.executors import LocalExecutor, RayExecutor
 from newsprov.core.errors import Failure
 from newsprov.core.files import write_atomic
@@ -80,15 +82,17 @@ def make_executor(pipeline: list[Any], tasks: int, logging_dir: Path, execution:
     raise Failure(f"unknown executor {execution.executor!r}; use one of {EXECUTORS}")
 
 
+def logged_stats(logs: Path) -> PipelineStats:
+    """datatrove's statistics of every task of a stage logged in ``logs``, resumed ones
+    included (its own ``stats.json`` has only the tasks of the last run)."""
+    total = PipelineStats()
+    for path in sorted((logs / "stats").glob("*.json")):
+        total += PipelineStats.from_json(json.loads(path.read_text(encoding="utf-8")))
+    return total
+
+
 def step_stats(work: Path, steps: Sequence[Any]) -> dict[str, Any]:
     """datatrove's statistics of every step of ``steps`` (logged in ``work/logs/<number>``),
     summed over its tasks."""
-    from datatrove.utils.stats import PipelineStats
-
-    merged = {}
-    for number, step_class in enumerate(steps):
-        total = PipelineStats()
-        for path in sorted((work / "logs" / f"{number + 1}" / "stats").glob("*.json")):
-            total += PipelineStats.from_json(json.loads(path.read_text(encoding="utf-8")))
-        merged[step_class.name] = json.loads(total.to_json())
-    return merged
+    return {step_class.name: json.loads(logged_stats(work / "logs" / f"{number + 1}").to_json())
+            for number, step_class in enumerate(steps)}

@@ -123,6 +123,13 @@ def write_parquet(table: pa.Table, path: Path) -> None:
     partial.rename(path)
 
 
+def record_error(path: Path, error: InputError) -> None:
+    """Bad input met by a task, for the command to report in one line (not raised across
+    processes); ``read_error`` reads it back."""
+    write_atomic(path, json.dumps({"file": error.file, "record": error.record,
+                                   "problem": error.problem, "check": error.check}))
+
+
 def read_error(path: Path) -> InputError:
     data = json.loads(path.read_text(encoding="utf-8"))
     return InputError(data["file"], data["record"], data["problem"], check=data["check"])
@@ -151,11 +158,7 @@ class BuildStep(PlanStep):
             with self.track_time(unit="task"):
                 self.work(rank)
         except InputError as error:
-            path = self.plan.error_file(self.name, rank)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(json.dumps({"file": error.file, "record": error.record,
-                                        "problem": error.problem, "check": error.check}),
-                            encoding="utf-8")
+            record_error(self.plan.error_file(self.name, rank), error)
             self.stat_update("input errors")
         yield from ()
 

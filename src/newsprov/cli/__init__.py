@@ -38,6 +38,9 @@ COMMANDS: dict[str, Command] = {
     "collect": Command("collect", "collect_command",
                        "Collect crawled pages (WARC, saved pages, JSON Lines) into sharded "
                        "collections, on the build's engine.", ("ingest", "collect")),
+    "pre-annotate": Command("preannotate", "pre_annotate_command",
+                            "Run the detectors over a collection, one task per shard, as its "
+                            "pre layer.", ("ingest",)),
     "queue": Command("queue", "queue_command",
                      "Push the top-ranked (rewrite, source) pairs of a collect run to Label "
                      "Studio, pre-annotated.", ("labelstudio", "ingest", "collect")),

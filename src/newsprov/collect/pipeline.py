@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from newsprov.build.execution import Execution, make_executor
+from newsprov.build.execution import Execution, logged_stats, make_executor
 from newsprov.collect.fetch import PoliteFetcher
 from newsprov.collect.filters import FILTERS
 from newsprov.collect.records import InputFile, plan_inputs
@@ -142,11 +142,7 @@ def run_stages(plan: CollectPlan, execution: Execution) -> bool:
 
 def stage_totals(logs: Path) -> dict[str, int]:
     """datatrove's counters of one stage, summed over its steps and tasks."""
-    from datatrove.utils.stats import PipelineStats
-
-    total = PipelineStats()
-    for path in sorted((logs / "stats").glob("*.json")):
-        total += PipelineStats.from_json(json.loads(path.read_text(encoding="utf-8")))
+    total = logged_stats(logs)
     counts: dict[str, int] = {}
     for step in total.stats:
         for key, metric in step.stats.items():

@@ -71,6 +71,10 @@ VALIDATION_STATS = REPORTS_DIR / "validation-stats.json"
 # folder, named after it with this suffix.
 BUILD_WORK_SUFFIX = ".work"
 VALIDATION_WORK_SUFFIX = ".validate-work"
+# newsprov pre-annotate: datatrove's statistics in reports/ beside the collection, named after
+# it (collections often come in pairs); its work folder beside the collection, like the build's.
+PRE_ANNOTATE_STATS = REPORTS_DIR / "{collection}.pre-annotate-stats.json"
+PRE_ANNOTATE_WORK_SUFFIX = ".pre-annotate-work"
 ADJUDICATION_REPORT = REPORTS_DIR / "adjudication.json"
 AGREEMENT_REPORT = REPORTS_DIR / "agreement.json"  # AGREEMENT_FILE is written only when asked
 
