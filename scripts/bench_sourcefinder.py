@@ -254,7 +254,8 @@ def doc_table(results: dict[str, Any]) -> str:
                      *(f"{value:,.1f}" for value in (
                          run["times"]["retrieval_ms_median"], run["times"]["total_ms_median"],
                          run["index_seconds"], run["index_mib"])),
-                     run.get("load_average_at_start", "n/a")])
+                     f"{run['load_average_at_start']:.2f}" if "load_average_at_start" in run
+                     else "n/a"])
     calibration = results["calibration"]
     lines = [markdown_table(header, rows, 1).rstrip("\n"), "",
              f"Thresholds (chosen on the validation set, generator seed {VALIDATION_SEED}, pool "
