@@ -1,7 +1,7 @@
 """Benchmark of the source finder (annotate/source_index.py, annotate/alignment.py) with
 known answers, kept out of the repository's data.
 
-    python scripts/bench_sourcefinder.py --pool 10000 --workdir /tmp/sf \\
+    python scripts/bench_sourcefinder.py --pool 10000 --workdir /tmp/sf [--keep-index] \\
         --results scripts/bench_sourcefinder.results.json --doc docs/scale.md
     python scripts/bench_sourcefinder.py --calibrate --pool 5000 --workdir /tmp/sf-val \\
         --results scripts/bench_sourcefinder.results.json
@@ -13,10 +13,12 @@ source of the story's rewrite and a same-story original, a distractor). The quer
 kind: ``synthetic``, the generator's rewrites of pool stories; ``transformed``, rewrites of
 pool originals by scripts/transform_rewrite.py (which imitates the seed rewrite); and
 ``orphan``, both kinds made from originals that are not in the pool, whose right answer is
-to propose nothing. Recall@1 and @10 are of the verified ranking; precision and recall at
+to propose nothing. ``--keep-index`` keeps the pool's index (named by pool size and index
+schema version) and its build time in the work folder, and reuses them: query-side changes
+then cost no rebuild. Recall@1 and @10 are of the verified ranking; precision and recall at
 the threshold are of each query's first candidate, proposed when its alignment score
-reaches ``PROPOSAL_THRESHOLD``. Then the seed original joins the pool, and the seed rewrite
-is the query: its rank, score and aligned sentences are recorded.
+reaches ``PROPOSAL_THRESHOLD``. Then the seed original joins the pool (for that query
+only), and the seed rewrite is the query: its rank, score and aligned sentences are recorded.
 
 ``--calibrate`` chooses the two thresholds of annotate/alignment.py on a validation set made
 with another generator seed (never the seed pair or the benchmark's queries): the sentence
