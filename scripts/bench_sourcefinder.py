@@ -1,7 +1,7 @@
 """Benchmark of the source finder (annotate/source_index.py, annotate/alignment.py) with
 known answers, kept out of the repository's data.
 
-    python scripts/bench_sourcefinder.py --pool 10000 --workdir /tmp/sf \\
+    python scripts/bench_sourcefinder.py --pool 10000 --workdir /tmp/sf [--keep-index] \\
         --results scripts/bench_sourcefinder.results.json --doc docs/scale.md
     python scripts/bench_sourcefinder.py --calibrate --pool 5000 --workdir /tmp/sf-val \\
         --results scripts/bench_sourcefinder.results.json
@@ -13,10 +13,12 @@ source of the story's rewrite and a same-story original, a distractor). The quer
 kind: ``synthetic``, the generator's rewrites of pool stories; ``transformed``, rewrites of
 pool originals by scripts/transform_rewrite.py (which imitates the seed rewrite); and
 ``orphan``, both kinds made from originals that are not in the pool, whose right answer is
-to propose nothing. Recall@1 and @10 are of the verified ranking; precision and recall at
+to propose nothing. ``--keep-index`` keeps the pool's index (named by pool size and index
+schema version) and its build time in the work folder, and reuses them: query-side changes
+then cost no rebuild. Recall@1 and @10 are of the verified ranking; precision and recall at
 the threshold are of each query's first candidate, proposed when its alignment score
-reaches ``PROPOSAL_THRESHOLD``. Then the seed original joins the pool, and the seed rewrite
-is the query: its rank, score and aligned sentences are recorded.
+reaches ``PROPOSAL_THRESHOLD``. Then the seed original joins the pool (for that query
+only), and the seed rewrite is the query: its rank, score and aligned sentences are recorded.
 
 ``--calibrate`` chooses the two thresholds of annotate/alignment.py on a validation set made
 with another generator seed (never the seed pair or the benchmark's queries): the sentence
@@ -44,7 +46,7 @@ from typing import Any
 
 from newsprov.annotate import alignment
 from newsprov.annotate.alignment import find_sources, proposal_score
-from newsprov.annotate.source_index import SourceIndex
+from newsprov.annotate.source_index import SCHEMA_VERSION, SourceIndex
 from newsprov.core.files import markdown_table, replace_section, write_json
 from newsprov.core.layout import DOCUMENTS_DIR, REPO, TEXT_FILE
 
@@ -80,14 +82,27 @@ def pool_texts(seed: int, pool: int, workers: int) -> Iterator[tuple[str, str]]:
             yield from chunk
 
 
-def build_pool(path: Path, seed: int, pool: int, workers: int) -> tuple[SourceIndex, float]:
-    if path.exists():
-        path.unlink()
+def build_pool(path: Path, seed: int, pool: int, workers: int) -> float:
+    """Index the pool into ``path``, written beside it and renamed when complete (a kept
+    index is never a partial one); return the seconds taken."""
+    partial = path.with_name(f"{path.name}.partial")
+    partial.unlink(missing_ok=True)
     started = time.perf_counter()
-    index = SourceIndex(path)
-    index.add_many((doc_id, text, {"synthetic": True}, "en")
-                   for doc_id, text in pool_texts(seed, pool, workers))
-    return index, time.perf_counter() - started
+    with SourceIndex(partial) as index:
+        index.add_many((doc_id, text, {"synthetic": True}, "en")
+                       for doc_id, text in pool_texts(seed, pool, workers))
+    seconds = time.perf_counter() - started
+    os.replace(partial, path)
+    return seconds
+
+
+def kept_pool(path: Path, seed: int, pool: int, workers: int) -> float:
+    """The seconds the build of the index at ``path`` took, building it unless an index of
+    this schema version is there (its build time kept beside it)."""
+    timing = path.with_name(f"{path.name}.seconds")
+    if not (path.is_file() and timing.is_file()):
+        timing.write_text(f"{build_pool(path, seed, pool, workers):.1f}\n")
+    return float(timing.read_text())
 
 
 def queries(seed: int, pool: int, per_kind: int) -> list[dict[str, Any]]:
@@ -184,6 +199,7 @@ def seed_pair(index: SourceIndex) -> dict[str, Any]:
             for doc_id in (SEED_ORIGINAL, SEED_REWRITE)}
     index.add(SEED_ORIGINAL, read[SEED_ORIGINAL], {"seed": True})
     proposals = find_sources(index, read[SEED_REWRITE])
+    index.remove(SEED_ORIGINAL)  # a kept index stays the pool
     ids = [p.doc_id for p in proposals]
     first = proposals[0]
     return {"rank_of_original": ids.index(SEED_ORIGINAL) + 1 if SEED_ORIGINAL in ids else None,
@@ -228,7 +244,7 @@ def doc_table(results: dict[str, Any]) -> str:
     header = ["pool", "queries", "recall@1 synthetic", "recall@1 transformed",
               "recall@10 synthetic", "recall@10 transformed", "precision at threshold",
               "recall at threshold", "orphans proposed", "retrieval ms (median)",
-              "per query ms (median)", "index build s", "index MiB"]
+              "per query ms (median)", "index build s", "index MiB", "load at start"]
     rows = []
     for pool, run in sorted(results.get("runs", {}).items(), key=lambda item: int(item[0])):
         kinds = run["kinds"]
@@ -239,7 +255,9 @@ def doc_table(results: dict[str, Any]) -> str:
                      f"{kinds['orphan']['proposed']} of {kinds['orphan']['queries']}",
                      *(f"{value:,.1f}" for value in (
                          run["times"]["retrieval_ms_median"], run["times"]["total_ms_median"],
-                         run["index_seconds"], run["index_mib"]))])
+                         run["index_seconds"], run["index_mib"])),
+                     f"{run['load_average_at_start']:.2f}" if "load_average_at_start" in run
+                     else "n/a"])
     calibration = results["calibration"]
     lines = [markdown_table(header, rows, 1).rstrip("\n"), "",
              f"Thresholds (chosen on the validation set, generator seed {VALIDATION_SEED}, pool "
@@ -273,6 +291,8 @@ def main() -> None:
     parser.add_argument("--results", type=Path, required=True)
     parser.add_argument("--doc", type=Path, help="write the table into this Markdown file")
     parser.add_argument("--calibrate", action="store_true")
+    parser.add_argument("--keep-index", action="store_true",
+                        help="keep the pool's index in --workdir and reuse it if there")
     args = parser.parse_args()
     results = json.loads(args.results.read_text()) if args.results.exists() else {}
     if args.pool:
@@ -281,9 +301,12 @@ def main() -> None:
         args.workdir.mkdir(parents=True, exist_ok=True)
         seed = VALIDATION_SEED if args.calibrate else BENCH_SEED
         started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-        path = args.workdir / f"pool-{seed}-{args.pool}.sqlite"
-        index, seconds = build_pool(path, seed, args.pool, args.workers)
+        path = args.workdir / f"pool-{seed}-{args.pool}-v{SCHEMA_VERSION}.sqlite"
+        load = round(os.getloadavg()[0], 2)  # other work on the machine slows every figure
+        seconds = (kept_pool if args.keep_index else build_pool)(
+            path, seed, args.pool, args.workers)
         print(f"pool of {args.pool} indexed in {seconds:.0f} s", file=sys.stderr)
+        index = SourceIndex(path)
         run = run_queries(index, queries(seed, args.pool, args.queries))
         if args.calibrate:
             results["calibration"] = {"pool": args.pool, "queries": args.queries,
@@ -294,12 +317,13 @@ def main() -> None:
                 "started": started, "machine": machine(), "queries_per_kind": args.queries,
                 "sentence_threshold": alignment.SENTENCE_THRESHOLD,
                 "proposal_threshold": alignment.PROPOSAL_THRESHOLD,
-                "index_seconds": round(seconds, 1),
+                "load_average_at_start": load, "index_seconds": round(seconds, 1),
                 "index_mib": round(path.stat().st_size / 2**20, 1),
                 **metrics(run, alignment.SENTENCE_THRESHOLD, alignment.PROPOSAL_THRESHOLD),
                 "times": times(run), "seed_pair": seed_pair(index)}
         index.close()
-        path.unlink()
+        if not args.keep_index:
+            path.unlink()
         write_json(args.results, results)
     if args.doc:
         args.doc.write_text(replace_section(args.doc.read_text(encoding="utf-8"), SECTION,

@@ -120,6 +120,16 @@ def test_features_are_names_numbers_and_their_co_occurrences():
     assert "rest" in terms and not any("rest" in t and "__" in t for t in terms)
 
 
+def test_a_name_pairs_by_its_last_two_words_and_ends_at_punctuation():
+    titled = features("Defence Minister Hoang Chien urged Hanoi in Lima.", "en")
+    plain = features("Hoang Chien pressed Hanoi in Lima.", "en")
+    assert "defence_minister_hoang_chien" in titled and "hoang_chien" in titled
+    assert "hanoi__hoang_chien__lima" in titled.keys() & plain.keys()
+    heading = features("Joint Military Exercises: Increasing drills | Indo-Pacific |", "en")
+    assert {"joint_military_exercises", "indo_pacific"} <= heading.keys()
+    assert not any(t.startswith("joint_military_exercises_") for t in heading)
+
+
 def test_a_broken_index_file_is_named_with_what_to_do(tmp_path):
     path = tmp_path / "index.sqlite"
     path.write_bytes(b"not a database" * 100)

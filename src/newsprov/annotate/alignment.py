@@ -6,8 +6,9 @@ is compared with each sentence of the source by the cosine of TF-IDF vectors of 
 words (case errors, dropped spaces, `defence`/`defense`), and the IDF, fitted on the two texts'
 units, discounts what every sentence of either text shares. A unit that names two or more
 names or numbers (``source_index.names``) takes the mean of that cosine and the share of its
-names the source sentence has: a paraphrase keeps who did what to whom, and where. A rewrite
-unit aligns with its most similar source sentence when the similarity reaches
+names the source sentence has, compared by their last two words (``source_index.name_key``):
+a paraphrase keeps who did what to whom, and where, if not every title. A rewrite unit
+aligns with its most similar source sentence when the similarity reaches
 ``SENTENCE_THRESHOLD``; the proposal score of the pair is the share of the characters of the
 rewrite's units with names that are aligned, weighted by similarity (stock sentences without
 names, which many texts share, are no evidence of a source).
@@ -30,12 +31,12 @@ import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from newsprov.annotate.detectors import Span, claim_units, stop_words
-from newsprov.annotate.source_index import TOKEN, SourceIndex, names, sentence_spans
+from newsprov.annotate.source_index import SourceIndex, name_key, names, sentence_spans
 from newsprov.core import schema
 
-ALIGNER = "newsprov.alignment/char_tfidf_v1"  # bump the version when the behaviour changes
+ALIGNER = "newsprov.alignment/char_tfidf_v2"  # bump the version when the behaviour changes
 SENTENCE_THRESHOLD = 0.45
-PROPOSAL_THRESHOLD = 0.2557
+PROPOSAL_THRESHOLD = 0.2503
 CANDIDATES = 10  # sources retrieved and verified per query
 
 
@@ -75,11 +76,12 @@ def align_units(units: list[Span], source: str, language: str = "en") -> Alignme
     vectors = vectorizer.fit_transform([unit.text for unit in (*units, *sources)])
     similarity = (vectors[:len(units)] @ vectors[len(units):].T).toarray()
     stop = stop_words(language)
-    unit_names = [set(names(TOKEN.findall(unit.text), stop)) for unit in units]
-    source_names = [set(names(TOKEN.findall(sentence.text), stop)) for sentence in sources]
+    unit_names = [set(names(unit.text, stop)) for unit in units]
+    source_keys = [set(map(name_key, names(sentence.text, stop))) for sentence in sources]
     for row, found in enumerate(unit_names):
         if len(found) >= 2:  # who and whom, or where: the share of them the sentence has
-            shares = np.array([len(found & other) / len(found) for other in source_names])
+            keys = set(map(name_key, found))  # `Hoang Chien` is `General Hoang Chien`
+            shares = np.array([len(keys & other) / len(keys) for other in source_keys])
             similarity[row] = (similarity[row] + shares) / 2
     pairs = []
     for row, unit in zip(similarity, units, strict=True):
@@ -143,7 +145,7 @@ def claim_candidates(doc_id: str, source_doc_id: str, alignment: Alignment, sour
     provenance = {"annotator": ALIGNER, "method": "rule_based",
                   "date": date or dt.date.today().isoformat()}
     stop = stop_words(language)
-    source_names = set(names(TOKEN.findall(source), stop))
+    source_names = set(names(source, stop))
     records = []
     for number, pair in enumerate(alignment.pairs, start=first_number):
         unit = pair.rewrite
@@ -156,7 +158,7 @@ def claim_candidates(doc_id: str, source_doc_id: str, alignment: Alignment, sour
                           evidence=[pair.source._asdict()],
                           note=f"candidate: aligned with similarity {pair.similarity:.2f}")
         else:
-            new = set(names(TOKEN.findall(unit.text), stop)) - source_names
+            new = set(names(unit.text, stop)) - source_names
             record.update(support="unsupported", severity="evident" if new else "subtle",
                           error_type="out_of_article", evidence=[],
                           note=f"candidate: no source sentence reaches similarity "

@@ -3,9 +3,10 @@
 A rewrite keeps its source's facts far more than its words (the seed rewrite shares no word
 5-gram with its source), and a fact is who did what to whom, where and when: so a text is
 indexed by the names, numbers and content words of its sentences, and by the pairs and
-triples of names and numbers that occur in one sentence. Single words and names are common
-in a pool of news on the same topics; the co-occurrences are what tells one report from
-another of the same week.
+triples of names and numbers that occur in one sentence, each name by its last two words (a
+rewrite drops titles: `General Hoang Chien` pairs as `hoang_chien`). Single words and names
+are common in a pool of news on the same topics; the co-occurrences are what tells one
+report from another of the same week.
 
 The index is one SQLite file: an FTS5 table (compiled into Python's sqlite3) of each text's
 features, ranked by BM25, and a table of the texts (zlib-compressed) with their sha256 and
@@ -45,7 +46,7 @@ SENTENCE_END = re.compile(r"\n+|(?<=[.!?])(?:\s+|(?=[^\W\d_]))")
 NAMES_PER_SENTENCE = 8  # names and numbers of a sentence that make pairs and triples
 MAX_QUERY_TERMS = 24
 POSTINGS_BUDGET = 10_000
-SCHEMA_VERSION = 1  # bump when features change: an index of another version is rebuilt
+SCHEMA_VERSION = 2  # bump when features change: an index of another version is rebuilt
 
 
 def sentence_spans(text: str) -> Iterator[tuple[int, int]]:
@@ -65,35 +66,49 @@ def sentences(text: str) -> Iterator[str]:
     return (text[start:end] for start, end in sentence_spans(text))
 
 
-def names(tokens: list[str], stop: frozenset[str]) -> list[str]:
+def names(sentence: str, stop: frozenset[str]) -> list[str]:
     """Runs of capitalised words (`Hoang_Xuan_Chien`) and numbers of a sentence, lower-cased,
-    in order, without repeats. A one-word run that is a stop word (`The`, `In`) is dropped."""
+    in order, without repeats. A run ends at anything but a space or a hyphen between its
+    words (`Indo-Pacific` is one name; none goes on past `:` or `|`, as title-case headings of
+    lists and tables would); a one-word run that is a stop word (`The`, `In`) is dropped."""
     found: list[str] = []
     run: list[str] = []
-    for token in [*tokens, ""]:
+    end = 0
+    for match in [*TOKEN.finditer(sentence), None]:
+        token = match.group() if match else ""
+        if run and (match is None or not token[:1].isupper()
+                    or sentence[end:match.start()].strip(" \t\n-\u2010")):
+            if len(run) > 1 or run[0] not in stop:
+                found.append("_".join(run))
+            run = []
         if token[:1].isupper():
             run.append(token.lower())
-            continue
-        if run and (len(run) > 1 or run[0] not in stop):
-            found.append("_".join(run))
-        run = []
-        if token.isdigit():
+        elif token.isdigit():
             found.append(token)
+        end = match.end() if match else end
     return list(dict.fromkeys(found))
 
 
+def name_key(name: str) -> str:
+    """A name's last two words: English names are headed at their end, and what a rewrite
+    drops or adds is in front (a title, `Defence Minister Hoang Chien` -> `hoang_chien`; a
+    qualifier, `Vietnamese`), so the pairs and triples of a report and of its rewrite meet."""
+    return "_".join(name.split("_")[-2:])
+
+
 def features(text: str, language: str) -> Counter[str]:
-    """The index terms of a text with their counts: content words, names and numbers, and the
-    pairs and triples of names and numbers of each sentence (joined by ``__``)."""
+    """The index terms of a text with their counts: content words, names (whole and by their
+    keys) and numbers, and the pairs and triples of the keys of each sentence's names and
+    numbers (joined by ``__``)."""
     stop = stop_words(language)
     terms: list[str] = []
     for sentence in sentences(text):
-        tokens = TOKEN.findall(sentence)
-        terms += [word for word in map(str.lower, tokens)
+        terms += [word for word in map(str.lower, TOKEN.findall(sentence))
                   if word not in stop and not word.isdigit()]
-        found = names(tokens, stop)
-        terms += found
-        group = sorted(found[:NAMES_PER_SENTENCE])
+        found = names(sentence, stop)
+        keys = list(dict.fromkeys(map(name_key, found)))
+        terms += dict.fromkeys([*found, *keys])
+        group = sorted(keys[:NAMES_PER_SENTENCE])
         if len(group) > 1:
             terms += map("__".join, itertools.combinations(group, 2))
             terms += map("__".join, itertools.combinations(group, 3))
@@ -126,6 +141,9 @@ class SourceIndex:
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self.db = sqlite3.connect(path)
+            # a page cache of 256 MiB (the default is 2 MiB): the B-trees a large build
+            # updates stay in memory rather than being reread from the file
+            self.db.execute("PRAGMA cache_size = -262144")
             self._create()
         except sqlite3.DatabaseError as error:
             raise Failure(f"the source index {path} cannot be used ({error}); delete it to "
@@ -217,7 +235,8 @@ class SourceIndex:
     def _count(self, frequencies: Mapping[str, int], documents: int) -> None:
         self.db.executemany(
             "INSERT INTO frequencies VALUES (?, ?) ON CONFLICT (term) DO UPDATE "
-            "SET documents = documents + excluded.documents", frequencies.items())
+            "SET documents = documents + excluded.documents",
+            sorted(frequencies.items()))  # in key order: B-tree pages in turn, not at random
         self.db.execute("UPDATE pool SET documents = documents + ?", (documents,))
 
     # ------------------------------------------------------------------ reading
