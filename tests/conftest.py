@@ -1,18 +1,23 @@
-"""Shared fixtures: the repository, an isolated Hugging Face cache, a fresh build, local HTTP
-servers, the real Label Studio server."""
+"""Shared fixtures: the repository, an isolated Hugging Face cache, a fresh build, a run
+killed mid-way, local HTTP servers, the real Label Studio server."""
 
 from __future__ import annotations
 
 import functools
 import json
+import os
 import secrets
 import shutil
+import signal
+import subprocess
 import threading
+import time
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import psutil
 import pytest
 from datasets import config as datasets_config
 
@@ -89,6 +94,34 @@ def fresh_export(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("export") / "data"
     build(REPO, out)
     return out
+
+
+def kill_midrun(command: list[str], started: Callable[[], bool]) -> None:
+    """Run ``command`` in a process group of its own and SIGKILL the whole group once
+    ``started()`` holds; return when none of its processes lives on, since a worker still
+    dying holds the run's lock (an ``flock`` is released with its last holder)."""
+    process = subprocess.Popen(command, start_new_session=True, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    try:
+        while not started() and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        os.killpg(process.pid, signal.SIGKILL)
+    finally:
+        process.wait()
+    while group_lives(process.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def group_lives(group: int) -> bool:
+    """Whether a process of ``group`` is still running (zombies have let go of their files)."""
+    for process in psutil.process_iter(["status"]):
+        try:
+            if os.getpgid(process.pid) == group and process.info["status"] != psutil.STATUS_ZOMBIE:
+                return True
+        except ProcessLookupError:
+            continue
+    return False
 
 
 

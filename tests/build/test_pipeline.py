@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import stat
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
+from conftest import kill_midrun
 
 from newsprov.build.execution import Execution, SlurmOptions
 from newsprov.build.executors import EXECUTOR_LOG
@@ -141,15 +140,7 @@ def test_a_killed_build_resumes_to_the_same_export(tmp_path: Path) -> None:
     out = tmp_path / "data"
     command = [str(Path(sys.executable).parent / "newsprov"), "build", "--root", str(root),
                "--out", str(out), "--no-validate", "--workers", "2", "--task-documents", "20"]
-    process = subprocess.Popen(command, start_new_session=True, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 120
-        while not completions(out, 3) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        os.killpg(process.pid, signal.SIGKILL)       # the build and its workers, mid-run
-    finally:
-        process.wait()
+    kill_midrun(command, lambda: bool(completions(out, 3)))
     finished = completions(out, 3)
     assert 0 < len(finished) < 15, "killed while the export step was running"
     assert not out.exists()                          # nothing was published

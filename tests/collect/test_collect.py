@@ -9,16 +9,13 @@ import base64
 import datetime as dt
 import gzip
 import json
-import os
 import random
-import signal
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import kill_midrun
 
 from newsprov.build.execution import Execution
 from newsprov.cli import main
@@ -142,16 +139,9 @@ def test_a_killed_run_resumes(tmp_path: Path) -> None:
     run(*inputs, "--out", str(whole))
     out = tmp_path / "out"
     markers = out.parent / f".{out.name}.collect-work" / "logs" / "1" / "completions"
-    process = subprocess.Popen([str(REPO / ".venv" / "bin" / "newsprov"), "collect", *inputs,
-                                "--out", str(out), "--workers", "1"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               start_new_session=True)
-    deadline = time.monotonic() + 120
-    while not (markers.is_dir() and any(markers.iterdir())) and process.poll() is None:
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
-    os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
+    kill_midrun([str(Path(sys.executable).parent / "newsprov"), "collect", *inputs,
+                 "--out", str(out), "--workers", "1"],
+                lambda: markers.is_dir() and any(markers.iterdir()))
     assert not out.exists()
     finished = len(list(markers.iterdir()))
     assert 1 <= finished < 4

@@ -7,24 +7,22 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import shutil
-import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import kill_midrun
 
 from newsprov.build.execution import Execution
 from newsprov.build.pipeline import build
 from newsprov.cli import main
 from newsprov.collect.preannotate import pre_annotate, stats_file, work_dir
 from newsprov.core.files import read_json
-from newsprov.core.layout import COLLECTION_DIR, PRE_DIR, REPO
+from newsprov.core.layout import COLLECTION_ATTRIBUTES, COLLECTION_DIR, PRE_DIR, PRE_LAYER, REPO
 from newsprov.store.shards import Collection, attribute_record, read_lines, shard_name
 
 sys.path.insert(0, str(REPO / "scripts"))
@@ -164,22 +162,24 @@ def test_a_killed_run_resumes_to_the_same_bytes(tmp_path: Path) -> None:
     pre_annotate(reference, Execution(workers=1))
     command = [str(Path(sys.executable).parent / "newsprov"), "pre-annotate", str(collection),
                "--workers", "2"]
-    process = subprocess.Popen(command, start_new_session=True, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 120
-        while not completions(collection) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        os.killpg(process.pid, signal.SIGKILL)       # the run and its workers, mid-run
-    finally:
-        process.wait()
+    kill_midrun(command, lambda: bool(completions(collection)))
     finished = completions(collection)
     assert 0 < len(finished) < 15, "killed while the tasks were running"
     assert not (collection / "attributes" / "pre").exists()     # nothing was installed
+    shards = list(Collection(collection).shards())
+    done = [shards[int(marker.name)].name for marker in finished]
+    written = {name: file_identity(work_dir(collection) / PRE_LAYER / name) for name in done}
     resumed = subprocess.run([*command, "--resume"], capture_output=True, text=True)
     assert resumed.returncode == 0, resumed.stderr[-2000:]
-    assert f"Skipping {len(finished)} already completed tasks" in resumed.stderr
+    # the finished tasks' shards were installed as written, not redone (a rename keeps them)
+    installed = collection / COLLECTION_ATTRIBUTES / PRE_LAYER
+    assert {name: file_identity(installed / name) for name in done} == written
     assert layer(collection) == layer(reference)
+
+
+def file_identity(path: Path) -> tuple[int, int]:
+    status = path.stat()
+    return status.st_ino, status.st_mtime_ns
 
 
 def test_the_pre_annotated_collection_builds_as_before(tmp_path: Path) -> None:

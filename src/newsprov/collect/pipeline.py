@@ -23,7 +23,6 @@ from newsprov.collect.fetch import PoliteFetcher
 from newsprov.collect.filters import FILTERS
 from newsprov.collect.records import InputFile, plan_inputs
 from newsprov.collect.steps import (
-    PRE_LAYER,
     CollectPlan,
     Deduplicate,
     IndexSources,
@@ -40,6 +39,7 @@ from newsprov.core.layout import (
     COLLECT_WORK_SUFFIX,
     COLLECTION_ATTRIBUTES,
     COLLECTION_DOCUMENTS,
+    PRE_LAYER,
 )
 from newsprov.store.shards import shard_name
 

@@ -32,11 +32,9 @@ from newsprov.core.layout import (
     COLLECTION_ATTRIBUTES,
     PRE_ANNOTATE_STATS,
     PRE_ANNOTATE_WORK_SUFFIX,
-    PRE_DIR,
+    PRE_LAYER,
 )
 from newsprov.store.shards import ATTRIBUTE_KEYS, Collection, ShardWriter
-
-PRE_LAYER = PRE_DIR.name
 
 
 @dataclass(frozen=True)

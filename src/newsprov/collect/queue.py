@@ -25,7 +25,7 @@ from newsprov.annotate.labelstudio import config
 from newsprov.annotate.labelstudio.sync import connect, ensure_project, push
 from newsprov.annotate.labelstudio.tasks import task
 from newsprov.core.errors import InputError
-from newsprov.core.layout import COLLECT_PROPOSALS, DOCUMENTS_DIR, PRE_DIR
+from newsprov.core.layout import COLLECT_PROPOSALS, DOCUMENTS_DIR, PRE_DIR, PRE_LAYER
 from newsprov.store.annotations import load_annotation_set, write_annotation_file
 from newsprov.store.corpus import Document, load_corpus, write_document
 from newsprov.store.shards import Collection, attribute_record, document_record, read_lines
@@ -49,7 +49,7 @@ class Collected:
 def collected(directory: Path) -> Iterator[Collected]:
     collection = Collection(directory)
     for shard in collection.shards():
-        pre_shard = collection.attribute_shard(shard, "pre")
+        pre_shard = collection.attribute_shard(shard, PRE_LAYER)
         for (number, line), (_, attribute) in zip(read_lines(shard), read_lines(pre_shard),
                                                   strict=True):
             doc_id, metadata, text, files = document_record(line, f"{shard}:{number}")

@@ -52,6 +52,7 @@ from newsprov.core.layout import (
     COLLECT_PROPOSALS,
     COLLECT_SOURCE_INDEX,
     COLLECTION_DOCUMENTS,
+    PRE_LAYER,
     SHARD_SUFFIX,
 )
 from newsprov.store import corpus
@@ -68,7 +69,6 @@ NEAR_DUPLICATE_THRESHOLD = 0.8
 SHINGLE_WORDS = 5
 NUM_PERM = 128
 SCHEME = "affine32"         # datasketch's hashing scheme, named to rebuild staged signatures
-PRE_LAYER = "pre"
 
 
 @dataclass(frozen=True)

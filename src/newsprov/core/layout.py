@@ -23,6 +23,7 @@ SPLIT_PLAN = Path("corpus/splits.json")
 COLLECTION_DIR = Path("corpus/collection")
 COLLECTION_DOCUMENTS = "documents"
 COLLECTION_ATTRIBUTES = "attributes"
+PRE_LAYER = "pre"         # the detectors' layer, in a collection as in annotations/
 SHARD_SUFFIX = ".jsonl.gz"
 # What newsprov collect writes beside a collection's shards: the run's statistics and a
 # sample of the skipped records of each reason; its work folder (kept for --resume) is
@@ -42,7 +43,7 @@ SOURCE_INDEX = Path(".newsprov/source-index.sqlite")
 ANNOTATIONS_DIR = Path("annotations")
 GOLD_DIR = ANNOTATIONS_DIR / "gold"
 PASSES_DIR = ANNOTATIONS_DIR / "passes"
-PRE_DIR = ANNOTATIONS_DIR / "pre"
+PRE_DIR = ANNOTATIONS_DIR / PRE_LAYER
 EXCEPTIONS_FILE = ANNOTATIONS_DIR / "detector_exceptions.json"
 AGREEMENT_FILE = ANNOTATIONS_DIR / "agreement.json"
 GUIDELINES = ANNOTATIONS_DIR / "GUIDELINES.md"
