@@ -98,8 +98,8 @@ def fresh_export(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def kill_midrun(command: list[str], started: Callable[[], bool]) -> None:
     """Run ``command`` in a process group of its own and SIGKILL the whole group once
-    ``started()`` holds; return when none of its processes lives on, since a worker still
-    dying holds the run's lock (an ``flock`` is released with its last holder)."""
+    ``started()`` holds; return when none of its processes lives on (a worker still dying
+    could still write)."""
     process = subprocess.Popen(command, start_new_session=True, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120

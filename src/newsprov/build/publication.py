@@ -23,6 +23,7 @@ import fcntl
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,8 @@ from newsprov.core.files import current_umask, file_sha256, write_atomic
 from newsprov.core.layout import EXPORT_LOCK, EXPORT_STAGING, MANIFEST
 from newsprov.store.release import listed_files
 
+LOCK_GRACE_SECONDS = 2.0
+
 
 def beside(out: Path, name: str) -> str:
     """A name of ``core.layout`` for a file beside the export folder ``out``."""
@@ -41,16 +44,23 @@ def beside(out: Path, name: str) -> str:
 
 @contextlib.contextmanager
 def build_lock(out: Path) -> Iterator[None]:
-    """Hold ``.data.lock`` for the whole build; a second build stops at once. The kernel
-    releases an ``flock`` when its holder dies, so a killed build leaves no stale lock."""
+    """Hold ``.data.lock`` for the whole build; a second build stops within
+    ``LOCK_GRACE_SECONDS``. The kernel releases an ``flock`` when its holder dies, so a killed
+    build leaves no stale lock, but not always at once: a build resumed right after a kill -9
+    of its process group found the lock still held for some 30 ms here, hence the grace."""
     path = out.parent / beside(out, EXPORT_LOCK)
     out.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise Failure(f"another build of {out} is running (it holds {path}); "
-                          "wait for it to finish") from None
+        deadline = time.monotonic() + LOCK_GRACE_SECONDS
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise Failure(f"another build of {out} is running (it holds {path}); "
+                                  "wait for it to finish") from None
+                time.sleep(0.05)
         yield
 
 
