@@ -263,17 +263,23 @@ def doc_table(results: dict[str, Any]) -> str:
              f"Thresholds (chosen on the validation set, generator seed {VALIDATION_SEED}, pool "
              f"{calibration['pool']:,}): sentence similarity {calibration['sentence_threshold']},"
              f" proposal score {calibration['proposal_threshold']}."]
-    for pool, run in sorted(results.get("runs", {}).items(), key=lambda item: int(item[0])):
-        seed = run["seed_pair"]
-        lines += ["", f"Seed pair among {int(pool):,} synthetic originals plus the seed "
-                      f"original: the original ranks {seed['rank_of_original']} for the seed "
-                      f"rewrite (alignment score {seed['score']:.3f}, next candidate "
-                      f"{seed['second_score'] or 0:.3f}; "
-                      f"{'proposed' if seed['proposed'] else 'below the proposal threshold'}"
-                      f"). Aligned sentences:", "",
-                  markdown_table(["rewrite sentence", "source sentence", "similarity"],
-                                 [[a["rewrite"][:110], a["source"][:110], a["similarity"]]
-                                  for a in seed["aligned"]], 2).rstrip("\n")]
+    seeds = {f"{int(pool):,}": run["seed_pair"] for pool, run in
+             sorted(results.get("runs", {}).items(), key=lambda item: int(item[0]))}
+    lines += ["", "The seed pair, the seed original added to each pool:", "",
+              markdown_table(["pool", "rank of the original", "alignment score",
+                              "next candidate", "proposed"],
+                             [[pool, str(seed["rank_of_original"]), round(seed["score"], 3),
+                               round(seed["second_score"] or 0, 3),
+                               "yes" if seed["proposed"] else "no (below the threshold)"]
+                              for pool, seed in seeds.items()], 1).rstrip("\n")]
+    pools_by_alignment: dict[str, list[str]] = {}    # each distinct alignment shown once
+    for pool, seed in seeds.items():
+        pools_by_alignment.setdefault(json.dumps(seed["aligned"]), []).append(pool)
+    for aligned, pools in pools_by_alignment.items():
+        lines += ["", f"The seed rewrite's aligned sentences (pools of {', '.join(pools)}):",
+                  "", markdown_table(["rewrite sentence", "source sentence", "similarity"],
+                                     [[a["rewrite"][:110], a["source"][:110], a["similarity"]]
+                                      for a in json.loads(aligned)], 2).rstrip("\n")]
     return "\n".join(lines) + "\n"
 
 

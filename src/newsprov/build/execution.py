@@ -4,7 +4,6 @@ executor, its workers, resuming."""
 from __future__ import annotations
 
 import json
-import math
 import os
 import sys
 from collections.abc import Sequence
@@ -62,11 +61,10 @@ def make_executor(pipeline: list[Any], tasks: int, logging_dir: Path, execution:
                           "'newsprov[ray]'") from None
         if not ray.is_initialized():
             ray.init()                          # RAY_ADDRESS, or a local cluster
-        # A Ray job starts a worker process: one job per worker, each running its share of
-        # the tasks in turn, pays that start once.
+        # One task per Ray job (datatrove's default): a job runs its tasks at once, a process
+        # each, whatever CPUs it reserved.
         return RayExecutor(pipeline, tasks=tasks, workers=execution.workers,
-                           logging_dir=str(logging_dir), cpus_per_task=1, mem_per_cpu_gb=1,
-                           tasks_per_job=math.ceil(tasks / execution.workers))
+                           logging_dir=str(logging_dir), cpus_per_task=1, mem_per_cpu_gb=1)
     if execution.executor == "slurm":
         from datatrove.executor.slurm import SlurmPipelineExecutor
 

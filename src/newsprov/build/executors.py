@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import types
 from collections.abc import Iterator
 from typing import IO, Any
@@ -76,3 +77,14 @@ class RayExecutor(QuietConsole, RayPipelineExecutor):
         # It warns that a logging folder on a local file system must be shared by the nodes.
         with executor_log(get_datafolder(logging_dir)):
             super().__init__(pipeline, logging_dir=logging_dir, **options)
+
+    def _run_for_rank(self, rank: int, local_rank: int = 0, node_rank: int = -1
+                      ) -> PipelineStats:
+        """In the process that datatrove's Ray worker forks for the task (a pool of a
+        process per task of the job, left by ``terminate()``). Those processes inherit Ray's
+        SIGTERM handler, which never ran in one waiting on the pool's queue: the Ray worker
+        then waited for it forever (1 run in 4 of the Ray tests under load; py-spy showed the
+        pool's process in ``SemLock.__enter__`` and the worker in ``Pool.terminate``). Dying
+        on SIGTERM is what the pool expects of its processes."""
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        return super()._run_for_rank(rank, local_rank, node_rank)
