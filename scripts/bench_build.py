@@ -117,6 +117,9 @@ DONE_WITH = {"floor": ("build", "floor"), "build+validate": ("build+validate",),
 FLOOR_OF = {**{v: "floor" for v in DEFAULT_VARIANTS},
             **{v: "shards-floor-w2" if v.endswith(("-w2", "-ray")) else "shards-floor"
                for v in SHARDED_VARIANTS}, "build-w2": "floor"}
+# What the 2-worker variants are compared with (1 worker), and Ray (2 local workers).
+COUNTERPART = {"build-w2": "build", "shards-build-w2": "shards-build",
+               "shards-validate-w2": "shards-validate", "shards-ray": "shards-build-w2"}
 # The validations, and the build whose export each reads.
 VALIDATED = {"validate": "build", "shards-validate": "shards-build",
              "shards-validate-w2": "shards-build"}
@@ -512,18 +515,23 @@ def same_bytes(first: Path, second: Path) -> bool:
 
 
 def markdown(runs: list[dict[str, Any]]) -> str:
-    lines = ["| documents | run started (UTC) | variant | docs/s | MB/s | peak RSS (MiB) "
-             "| vs floor | vs datasets |",
-             "|---:|---|---|---:|---:|---:|---:|---:|"]
+    lines = ["| documents | run started (UTC) | variant | seconds | docs/s | MB/s "
+             "| peak RSS (MiB) | vs floor | vs datasets | vs 1 worker (Ray: vs local) "
+             "| load average (start, end) |",
+             "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for run in runs:
         variants = run["variants"]
         for name, result in variants.items():
             speed = result["documents_per_second"]
+            load = ", ".join(f"{value:.1f}" for value in result.get("load_average", ()))
             lines.append(
-                f"| {run['documents']:,} | {run.get('started', '-')} | {name} | {speed:,.0f} | "
+                f"| {run['documents']:,} | {run.get('started', '-')} | {name} | "
+                f"{result['seconds']:,.1f} | {speed:,.0f} | "
                 f"{result['mb_per_second']:.1f} | {result['peak_rss_mb']:.0f} | "
                 f"{ratio(speed, variants.get(FLOOR_OF.get(name, 'floor')))} | "
-                f"{ratio(speed, variants.get('datasets'))} |")
+                f"{ratio(speed, variants.get('datasets'))} | "
+                f"{ratio(speed, variants.get(COUNTERPART.get(name, '')))} | "
+                f"{load or '-'} |")
     return "\n".join(lines)
 
 
