@@ -37,12 +37,20 @@ class Execution:
     slurm: SlurmOptions | None = None
 
 
-def check_same_inputs(work: Path, digest: str) -> None:
+def planned_run(work: Path, digest: str, command: str, **recorded: str) -> dict[str, str]:
+    """The plan of a run of ``newsprov <command>`` (its inputs' ``digest`` and ``recorded``)
+    in ``work/plan.json``: the interrupted run's when resuming, which must have had the same
+    inputs; else written now."""
     path = work / "plan.json"
-    if path.is_file() and json.loads(path.read_text(encoding="utf-8"))["inputs"] != digest:
-        raise Failure(f"the inputs changed since the interrupted build ({work}); "
-                      "build again without --resume")
-    write_atomic(path, json.dumps({"inputs": digest}) + "\n")
+    if path.is_file():
+        planned = json.loads(path.read_text(encoding="utf-8"))
+        if planned["inputs"] != digest:
+            raise Failure(f"the inputs changed since the interrupted run ({work}); "
+                          f"newsprov {command} again without --resume")
+        return planned
+    planned = {"inputs": digest, **recorded}
+    write_atomic(path, json.dumps(planned) + "\n")
+    return planned
 
 
 def make_executor(pipeline: list[Any], tasks: int, logging_dir: Path, execution: Execution,

@@ -22,8 +22,8 @@ from typing import Any
 
 from newsprov.build.execution import (
     Execution,
-    check_same_inputs,
     make_executor,
+    planned_run,
     step_stats,
 )
 from newsprov.build.export import (
@@ -149,7 +149,7 @@ def pipelined_export(root: Path, out: Path, staging: Path, release: Release,
     steps_done = False
     try:
         tasks = plan_tasks(root, collection, work, task_documents)
-        check_same_inputs(work, fingerprint(tasks))
+        planned_run(work, fingerprint(tasks), "build")
         plan = BuildPlan(root, work, out, tasks, release, dt.date.today())
         if not run_steps(plan, execution):
             yield None

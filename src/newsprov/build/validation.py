@@ -28,7 +28,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from datatrove.pipeline.base import PipelineStep
 
-from newsprov.build.execution import Execution, check_same_inputs, make_executor, step_stats
+from newsprov.build.execution import Execution, make_executor, planned_run, step_stats
 from newsprov.build.expectations import (
     DATE_COLUMNS,
     DOCUMENT_COLUMNS,
@@ -880,8 +880,8 @@ def validate_export(directory: Path, today: dt.date | None = None,
     shards = check_files(runner, directory, manifest)
     plan = ValidationPlan(work, plan_parts(shards), today or dt.date.today(),
                                 sum(pq.ParquetFile(s.path).metadata.num_rows for s in shards))
-    check_same_inputs(work, hashlib.sha256(repr((plan, [
-        s.path.stat().st_mtime_ns for s in shards])).encode()).hexdigest())
+    planned_run(work, hashlib.sha256(repr((plan, [
+        s.path.stat().st_mtime_ns for s in shards])).encode()).hexdigest(), "validate")
     write_corpus(plan, check_corpus(runner, [s for s in shards if s.table == "documents"]))
     if not run_steps(plan, execution):
         return None

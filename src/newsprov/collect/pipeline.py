@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from newsprov.build.execution import Execution, logged_stats, make_executor
+from newsprov.build.execution import Execution, logged_stats, make_executor, planned_run
 from newsprov.collect.fetch import PoliteFetcher
 from newsprov.collect.filters import FILTERS
-from newsprov.collect.records import InputFile, plan_inputs
+from newsprov.collect.records import plan_inputs
 from newsprov.collect.steps import (
     CollectPlan,
     Deduplicate,
@@ -88,7 +88,7 @@ def collect(inputs: list[Path], out: Path, name: str, execution: Execution,
     if not tasks:
         raise InputError(inputs[0], None, "no input records: the folders hold no files",
                          check="no-input-records")
-    check_same_inputs(work, tasks)
+    planned_run(work, hashlib.sha256(repr(tasks).encode()).hexdigest(), "collect")
     plan = CollectPlan(tuple(tasks), work, name, today or dt.date.today(), shard_documents,
                        fetch or PoliteFetcher(), source_index, index_sources)
     if not run_stages(plan, execution):
@@ -100,16 +100,6 @@ def collect(inputs: list[Path], out: Path, name: str, execution: Execution,
     assemble(plan, out, stats)
     shutil.rmtree(work)
     return stats
-
-
-def check_same_inputs(work: Path, tasks: list[InputFile]) -> None:
-    """A resumed run must have the inputs of the interrupted one."""
-    digest = hashlib.sha256(repr(tasks).encode()).hexdigest()
-    path = work / "plan.json"
-    if path.is_file() and json.loads(path.read_text(encoding="utf-8"))["inputs"] != digest:
-        raise Failure(f"the inputs changed since the interrupted run ({work}); "
-                      "collect again without --resume")
-    write_atomic(path, json.dumps({"inputs": digest}) + "\n")
 
 
 def stages(plan: CollectPlan) -> list[tuple[list[Any], int]]:

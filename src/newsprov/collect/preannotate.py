@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from newsprov.annotate.detectors import detector_of, pre_annotations
-from newsprov.build.execution import Execution, logged_stats, make_executor
+from newsprov.build.execution import Execution, logged_stats, make_executor, planned_run
 from newsprov.build.inputs import ShardRange
 from newsprov.build.steps import PlanStep, read_error, record_error
 from newsprov.core.errors import Failure, InputError
@@ -150,15 +150,8 @@ def planned_date(work: Path, shards: tuple[Path, ...], today: dt.date) -> dt.dat
     """The run's date: a resumed run keeps the interrupted one's, and must have its shards."""
     digest = hashlib.sha256(repr([(shard.name, shard.stat().st_size, shard.stat().st_mtime_ns)
                                   for shard in shards]).encode()).hexdigest()
-    path = work / "plan.json"
-    if path.is_file():
-        planned = json.loads(path.read_text(encoding="utf-8"))
-        if planned["inputs"] != digest:
-            raise Failure(f"the documents shards changed since the interrupted run ({work}); "
-                          "pre-annotate again without --resume")
-        return dt.date.fromisoformat(planned["date"])
-    write_atomic(path, json.dumps({"inputs": digest, "date": today.isoformat()}) + "\n")
-    return today
+    return dt.date.fromisoformat(
+        planned_run(work, digest, "pre-annotate", date=today.isoformat())["date"])
 
 
 def install(plan: PreAnnotatePlan, layer: Path) -> None:
