@@ -9,13 +9,13 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from datatrove.utils.stats import PipelineStats
+
+from newsprov.build.executors import LocalExecutor, RayExecutor
 from newsprov.core.errors import Failure
 from newsprov.core.files import write_atomic
-
-if TYPE_CHECKING:       # datatrove is imported when a pipeline runs, not by every command
-    from datatrove.utils.stats import PipelineStats
 
 EXECUTORS = ("local", "ray", "slurm")
 
@@ -58,8 +58,6 @@ def make_executor(pipeline: list[Any], tasks: int, logging_dir: Path, execution:
     """The datatrove executor of one stage (its steps run in turn on each task's documents;
     ``newsprov collect`` runs its stages on it too); local and Ray ones print nothing of
     datatrove's (``build.executors``). Ray and Slurm are imported here: they are optional."""
-    from newsprov.build.executors import LocalExecutor, RayExecutor
-
     if execution.executor == "local":
         return LocalExecutor(pipeline, tasks=tasks, workers=min(execution.workers, tasks),
                              logging_dir=str(logging_dir))
@@ -93,8 +91,6 @@ def make_executor(pipeline: list[Any], tasks: int, logging_dir: Path, execution:
 def logged_stats(logs: Path) -> PipelineStats:
     """datatrove's statistics of every task of a stage logged in ``logs``, resumed ones
     included (its own ``stats.json`` has only the tasks of the last run)."""
-    from datatrove.utils.stats import PipelineStats
-
     total = PipelineStats()
     for path in sorted((logs / "stats").glob("*.json")):
         total += PipelineStats.from_json(json.loads(path.read_text(encoding="utf-8")))
