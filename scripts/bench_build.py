@@ -43,7 +43,9 @@ build``), ``shards-ray`` (Ray in local mode, 2 CPUs) and the floor of that layou
 shards, the same flat-table explosion and zstd Parquet, timed whole, reading included, no
 checks. A build's ratio is to the floor with its number of processes. The exports of
 ``build-w2``, ``shards-build``, ``shards-build-w2`` and ``shards-ray`` are compared byte for
-byte with ``build``'s. One size per invocation keeps each run's ratios its own (see
+byte with ``build``'s. A run of sharded variants only has the generator write the shards
+directly (no per-document corpus: at 1,000,000 documents it would take 50 GB of disk); its
+MB/s is then not given. One size per invocation keeps each run's ratios its own (see
 docs/scale.md for the commands).
 """
 
@@ -65,6 +67,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import psutil
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -328,8 +331,39 @@ def run_variant(variant: str, corpus: Path, out: Path) -> None:
         "shards-floor": lambda c, o: run_sharded_floor(c, o, 1),
         "shards-floor-w2": lambda c, o: run_sharded_floor(c, o, 2),
         "shards-ray": lambda c, o: run_build(c, o, validate=False, workers=2, executor="ray")}
-    result = runs[variant](corpus, out)
-    print(RESULT_PREFIX + json.dumps({**result, "peak_rss_mb": peak_rss_mb()}), flush=True)
+    with WorkerMemory() as workers:
+        result = runs[variant](corpus, out)
+    print(RESULT_PREFIX + json.dumps({**result, "peak_rss_mb": peak_rss_mb(),
+                                      "worker_peak_rss_mb": workers.peak_mb}), flush=True)
+
+
+class WorkerMemory:
+    """The largest resident memory of any process this one started (the workers), sampled
+    every 0.2 s while the variant runs: their own VmHWM is gone when they exit. None: the
+    variant ran in this process alone."""
+
+    def __init__(self) -> None:
+        self.peak_mb: float | None = None
+        self.done = threading.Event()
+        self.sampler = threading.Thread(target=self.sample, daemon=True)
+
+    def __enter__(self) -> WorkerMemory:
+        self.sampler.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.done.set()
+        self.sampler.join()
+
+    def sample(self) -> None:
+        me = psutil.Process()
+        while not self.done.wait(0.2):
+            for child in me.children(recursive=True):
+                try:
+                    rss = child.memory_info().rss / 2**20
+                except psutil.Error:       # it exited between the listing and the reading
+                    continue
+                self.peak_mb = max(self.peak_mb or 0.0, rss)
 
 
 def peak_rss_mb() -> float:
@@ -420,23 +454,32 @@ def bench_size(documents: int, workdir: Path, jobs: int, variants: tuple[str, ..
     variant."""
     started_at = datetime.now(UTC).strftime("%Y-%m-%d %H:%M")
     corpus = workdir / f"corpus-{documents}"
+    sharded = corpus.with_name(corpus.name + "-shards")
+    # Only sharded variants: the generator writes the shards itself (a 1,000,000-document
+    # per-document corpus is 50 GB); its input MB are then the shards', and MB/s not given.
+    sharded_only = all(v.startswith("shards-") for v in variants)
+    generated = sharded if sharded_only else corpus
     generate_seconds = None
-    if not (keep_corpus and corpus.is_dir()):
-        partial = corpus.with_name(corpus.name + ".partial")  # renamed once complete
+    if not (keep_corpus and generated.is_dir()):
+        partial = generated.with_name(generated.name + ".partial")  # renamed once complete
         shutil.rmtree(partial, ignore_errors=True)
         started = time.perf_counter()
-        generate(partial, documents)
+        generate(partial, documents, layout="shards" if sharded_only else "documents",
+                 shard_documents=TASK_DOCUMENTS)
         generate_seconds = time.perf_counter() - started
-        partial.rename(corpus)
+        partial.rename(generated)
     size = {"documents": documents, "planned_variants": list(variants), "started": started_at,
-            "generate_seconds": generate_seconds, "input_mb": corpus_bytes(corpus) / 1e6}
-    sharded = corpus.with_name(corpus.name + "-shards")
-    if any(v.startswith("shards-") for v in variants) and not sharded.is_dir():
+            "generate_seconds": generate_seconds,
+            "input_mb": None if sharded_only else corpus_bytes(corpus) / 1e6}
+    if not sharded_only and any(v.startswith("shards-") for v in variants) \
+            and not sharded.is_dir():
         started = time.perf_counter()
         convert_to_shards(corpus, sharded)
         size["convert_seconds"] = time.perf_counter() - started
+    if sharded.is_dir():
         size["sharded_input_mb"] = corpus_bytes(sharded) / 1e6
-    print(f"[{documents}] corpus: {size['input_mb']:.0f} MB", file=sys.stderr, flush=True)
+    print(f"[{documents}] corpus: {corpus_bytes(generated) / 1e6:.0f} MB", file=sys.stderr,
+          flush=True)
 
     def output(variant: str) -> Path:                # validate reads the build's export
         name = VALIDATED.get(variant) or variant.replace("+", "-")
@@ -466,7 +509,7 @@ def bench_size(documents: int, workdir: Path, jobs: int, variants: tuple[str, ..
             result = {**measure(variant, source, output(variant)),
                       "load_average": [load, os.getloadavg()[0]]}
             result["documents_per_second"] = documents / result["seconds"]
-            result["mb_per_second"] = size["input_mb"] / result["seconds"]
+            result["mb_per_second"] = size["input_mb"] and size["input_mb"] / result["seconds"]
             print(f"[{documents}] {variant}: {result['seconds']:.1f} s, "
                   f"{result['peak_rss_mb']:.0f} MB", file=sys.stderr, flush=True)
             if variant == "floor" and "build" in variants:
@@ -490,7 +533,7 @@ def bench_size(documents: int, workdir: Path, jobs: int, variants: tuple[str, ..
     for leftover in workdir.glob(f"out-{documents}-*"):   # a subset of variants ran
         shutil.rmtree(leftover)
     if not keep_corpus:
-        shutil.rmtree(corpus)
+        shutil.rmtree(corpus, ignore_errors=True)
         shutil.rmtree(sharded, ignore_errors=True)
     return summary()
 
@@ -516,9 +559,10 @@ def same_bytes(first: Path, second: Path) -> bool:
 
 def markdown(runs: list[dict[str, Any]]) -> str:
     lines = ["| documents | run started (UTC) | variant | seconds | docs/s | MB/s "
-             "| peak RSS (MiB) | vs floor | vs datasets | vs 1 worker (Ray: vs local) "
+             "| peak RSS (MiB) | worker peak RSS (MiB) | vs floor | vs datasets "
+             "| vs 1 worker (Ray: vs local) "
              "| load average (start, end) |",
-             "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for run in runs:
         variants = run["variants"]
         for name, result in variants.items():
@@ -527,12 +571,24 @@ def markdown(runs: list[dict[str, Any]]) -> str:
             lines.append(
                 f"| {run['documents']:,} | {run.get('started', '-')} | {name} | "
                 f"{result['seconds']:,.1f} | {speed:,.0f} | "
-                f"{result['mb_per_second']:.1f} | {result['peak_rss_mb']:.0f} | "
+                f"{megabytes_per_second(result)} | {result['peak_rss_mb']:.0f} | "
+                f"{worker_peak(result)} | "
                 f"{ratio(speed, variants.get(FLOOR_OF.get(name, 'floor')))} | "
                 f"{ratio(speed, variants.get('datasets'))} | "
                 f"{ratio(speed, variants.get(COUNTERPART.get(name, '')))} | "
                 f"{load or '-'} |")
     return "\n".join(lines)
+
+
+def megabytes_per_second(result: dict[str, Any]) -> str:
+    """A dash for runs generated as shards: their per-document input size is not known."""
+    return f"{result['mb_per_second']:.1f}" if result.get("mb_per_second") else "-"
+
+
+def worker_peak(result: dict[str, Any]) -> str:
+    """A dash for runs from before workers were sampled."""
+    peak = result.get("worker_peak_rss_mb")
+    return f"{peak:.0f}" if peak else "-"
 
 
 def readme_table(results: Path) -> str:
