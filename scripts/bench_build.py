@@ -72,6 +72,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from newsprov.build.columns import GOLD_LINE
 from newsprov.build.execution import Execution
 from newsprov.build.export import (
     BATCH_DOCUMENTS,
@@ -225,11 +226,8 @@ def shard_schemas() -> tuple[pa.Schema, pa.Schema]:
     columns = schema.TABLES["documents"]
     metadata = pa.struct([columns.field("doc_id" if f.name == "id" else f.name).with_name(f.name)
                           for f in schema.METADATA_FIELDS])
-    annotations = pa.struct([pa.field("doc_id", pa.string()), pa.field("text_sha256", pa.string()),
-                             columns.field("authorship"),
-                             *(columns.field(kind) for kind in schema.ANNOTATION_KINDS)])
     return (pa.schema([("id", pa.string()), ("text", pa.string()), ("metadata", metadata)]),
-            pa.schema([("id", pa.string()), ("annotations", annotations)]))
+            pa.schema(list(GOLD_LINE)))
 
 
 def floor_shard(shard: Path, gold: Path, out: Path) -> None:

@@ -5,6 +5,7 @@ cluster)."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import stat
@@ -18,7 +19,7 @@ from conftest import kill_midrun
 from newsprov.build.execution import Execution, SlurmOptions
 from newsprov.build.executors import EXECUTOR_LOG
 from newsprov.build.pipeline import build, work_dir
-from newsprov.core.layout import COLLECTION_DIR, DOCUMENTS_DIR, REPO
+from newsprov.core.layout import BUILD_STATS, COLLECTION_DIR, DOCUMENTS_DIR, REPO
 from newsprov.store.shards import documents_to_collection
 
 sys.path.insert(0, str(REPO / "scripts"))
@@ -76,6 +77,13 @@ def test_export_is_the_same_for_any_number_of_workers_and_either_layout(
     export = built(corpora[layout], tmp_path / "data", Execution(workers=workers))
     assert sum(name.startswith("documents/train-") for name in export) == 4  # a part a task
     assert export == reference
+    # A collection's gold shards are checked on columns, per-document files record by record.
+    stats = json.loads((tmp_path / BUILD_STATS).read_text(encoding="utf-8"))
+    checked = {name: counts["total"]
+               for name, counts in stats["1 read documents"][0]["stats"].items()
+               if name.startswith("documents checked")}
+    how = "on columns" if layout == "shards" else "record by record"
+    assert checked == {f"documents checked {how}": DOCUMENTS}
 
 
 def test_ray_in_local_mode_writes_the_same_export(

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from test_pipeline import DOCUMENTS, TASK_DOCUMENTS, generate, sharded
 
-from newsprov.build import inputs
+from newsprov.build import inputs, steps
 from newsprov.build.execution import Execution
 from newsprov.build.pipeline import build
 from newsprov.core.errors import InputError
@@ -45,13 +45,16 @@ def counted(monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> Counter[
 def test_each_shard_is_read_once(corpus: Path, tmp_path: Path,
                                  monkeypatch: pytest.MonkeyPatch) -> None:
     root = sharded(corpus, tmp_path / "shards")
-    reads = counted(monkeypatch, inputs, "raw_lines")
+    reads = counted(monkeypatch, inputs, "raw_lines")            # documents shards
+    gold_reads = counted(monkeypatch, steps, "shard_bytes")        # gold shards, whole
     parses = counted(monkeypatch, inputs, "parse_line")
     build(root, tmp_path / "data", validate=False, execution=Execution(workers=1))
     names = {p.name for p in (root / COLLECTION_DIR).rglob("*.jsonl.gz")}
     assert len(names) == -(-DOCUMENTS // TASK_DOCUMENTS)
-    assert set(reads) == names and set(reads.values()) == {2}   # a documents and a gold shard
-    assert sum(parses.values()) == 2 * DOCUMENTS                 # each line once
+    assert set(reads) == set(gold_reads) == names
+    assert set(reads.values()) == set(gold_reads.values()) == {1}
+    assert sum(parses.values()) == DOCUMENTS     # each documents line once; the gold lines
+    #                                              go to pyarrow's JSON reader (build.columns)
 
 
 def test_each_gold_file_is_read_once(corpus: Path, tmp_path: Path,

@@ -22,6 +22,7 @@ from newsprov.cli import main
 from newsprov.core.errors import InputError
 from newsprov.core.files import read_json
 from newsprov.core.layout import (
+    BUILD_STATS,
     COLLECTION_ATTRIBUTES,
     COLLECTION_DIR,
     COLLECTION_DOCUMENTS,
@@ -102,8 +103,20 @@ def metadata_file(root: Path, doc_id: str) -> Path:
     return root / DOCUMENTS_DIR / doc_id / "metadata.json"
 
 
+def record(kind: str, index: int, **changes: object) -> Callable[[dict], object]:
+    return lambda data: data[kind][index].update(changes)
+
+
 def mention(index: int, **changes: object) -> Callable[[dict], object]:
-    return lambda data: data["mentions"][index].update(changes)
+    return record("mentions", index, **changes)
+
+
+def without_note(data: dict, quoted_null: bool = False) -> None:
+    """Claim c1 without its (nullable) note field; with ``quoted_null``, c2's note quotes
+    JSON with a null, whose text in the shard looks like the missing key's ``": null``."""
+    del data["claims"][0]["note"]
+    if quoted_null:
+        data["claims"][1]["note"] = 'the source said {"minister": null}'
 
 
 def change_text_after_annotation(root: Path) -> None:
@@ -368,6 +381,54 @@ CASES = {
                             lambda d: d["claims"][0].update(id=f"{ORIGINAL}:m1")),
         f"{REWRITE}.json", f"{ORIGINAL}:m1", "duplicate id: also used in",
         "duplicate-record-id"),
+    # what the per-document files and a shard's columns are checked for alike
+    "record-field-missing": (
+        lambda r: edit_json(gold_file(r, REWRITE), without_note),
+        f"{REWRITE}.json", f"{REWRITE}:c1", "claims: missing field(s) ['note']",
+        "annotation-record-shape"),
+    "record-field-missing-beside-a-quoted-null": (
+        lambda r: edit_json(gold_file(r, REWRITE), lambda d: without_note(d, quoted_null=True)),
+        f"{REWRITE}.json", f"{REWRITE}:c1", "claims: missing field(s) ['note']",
+        "annotation-record-shape"),
+    "list-item-null": (
+        lambda r: edit_json(gold_file(r, ORIGINAL), record("events", 0, contexts=[None])),
+        f"{ORIGINAL}.json", f"{ORIGINAL}:v1", "events: contexts[0] is required",
+        "annotation-record-shape"),
+    "unknown-label-in-a-list": (
+        lambda r: edit_json(gold_file(r, ORIGINAL), record("events", 0, contexts=["naval"])),
+        f"{ORIGINAL}.json", f"{ORIGINAL}:v1", "unknown label 'naval'",
+        "annotation-record-shape"),
+    "flag-attribute-missing": (
+        lambda r: edit_json(gold_file(r, ORIGINAL),
+                            record("span_flags", 0, first_occurrence=None)),
+        f"{ORIGINAL}.json", f"{ORIGINAL}:f1", "a duplicate flag requires first_occurrence",
+        "annotation-record-content"),
+    "first-occurrence-elsewhere": (
+        lambda r: edit_json(gold_file(r, ORIGINAL), record("span_flags", 0, first_occurrence=0)),
+        f"{ORIGINAL}.json", f"{ORIGINAL}:f1", "first_occurrence 0 is not the start of an "
+        "earlier occurrence", "annotation-record-content"),
+    "foreign-language-code": (
+        lambda r: edit_json(gold_file(r, ORIGINAL), record(
+            "span_flags", 0, label="foreign_language", first_occurrence=None, language="xx")),
+        f"{ORIGINAL}.json", f"{ORIGINAL}:f1", "language 'xx' is not an ISO 639-1 code",
+        "annotation-record-content"),
+    "source-event-of-an-original": (
+        lambda r: edit_json(gold_file(r, ORIGINAL),
+                            record("events", 0, source_event_id=f"{REWRITE}:v1")),
+        f"{ORIGINAL}.json", f"{ORIGINAL}:v1", "source_event_id is set, but the document is "
+        "not derived", "annotation-record-content"),
+    "claim-names-another-source": (
+        lambda r: edit_json(gold_file(r, REWRITE), record("claims", 0, source_doc_id=REWRITE)),
+        f"{REWRITE}.json", f"{REWRITE}:c1", f"source_doc_id {REWRITE!r} is not the "
+        "document's source", "annotation-record-content"),
+    "supported-claim-with-severity": (
+        lambda r: edit_json(gold_file(r, REWRITE), record("claims", 1, severity="subtle")),
+        f"{REWRITE}.json", f"{REWRITE}:c2", "severity and error_type are given exactly when",
+        "annotation-record-content"),
+    "supported-claim-without-evidence": (
+        lambda r: edit_json(gold_file(r, REWRITE), record("claims", 1, evidence=[])),
+        f"{REWRITE}.json", f"{REWRITE}:c2", "a supported claim needs evidence in the source",
+        "annotation-record-content"),
     # splits and releases (the fixture's first build into out/ is the previous release)
     "split-plan-shape": (
         lambda r: (r / SPLIT_PLAN).write_text('{"test": []}', encoding="utf-8"),
@@ -545,6 +606,23 @@ def test_broken_collection_stops_the_build(valid_repo: Path, case: str) -> None:
     assert error.record == record
     assert problem in error.problem
     assert error.check == check
+
+
+def test_a_valid_collection_is_checked_on_columns_and_builds_as_its_files(
+        valid_repo: Path) -> None:
+    """The quick path of a gold shard (``build.columns``) on what it could get wrong: no
+    judgement (a null authorship), a document without a gold file (a null line), nulls
+    and every reference checked; the export is the per-document layout's, byte for byte."""
+    gold_file(valid_repo, REWRITE).unlink()
+    build(valid_repo, out=valid_repo / "files", validate=False)
+    as_collection(valid_repo)
+    build(valid_repo, out=valid_repo / "shards", validate=False)
+    stats = json.loads((valid_repo / BUILD_STATS).read_text(encoding="utf-8"))
+    assert stats["1 read documents"][0]["stats"]["documents checked on columns"]["total"] == 2
+    exports = [{path.relative_to(valid_repo / name): path.read_bytes()
+                for path in (valid_repo / name).rglob("*") if path.is_file()}
+               for name in ("files", "shards")]
+    assert exports[0] == exports[1]
 
 
 # Checks that a build cannot reach, made to fire by the store function that raises them:

@@ -75,10 +75,17 @@ class ShardRange:
     collection: Path
     shard: Path
 
-    def entries(self, today: dt.date) -> Iterator[Entry]:
-        attributes = Collection(self.collection).attribute_shard(self.shard, GOLD_LAYER)
+    @property
+    def gold_shard(self) -> Path:
+        return Collection(self.collection).attribute_shard(self.shard, GOLD_LAYER)
+
+    def entries(self, today: dt.date, with_gold: bool = True) -> Iterator[Entry]:
+        """``with_gold=False``: the documents only, with where their gold lines are (the
+        caller reads the gold shard itself)."""
+        attributes = self.gold_shard
         has_gold = attributes.is_file()
-        pairs = zip_longest(raw_lines(self.shard), raw_lines(attributes) if has_gold else ())
+        pairs = zip_longest(raw_lines(self.shard),
+                            raw_lines(attributes) if has_gold and with_gold else ())
         for index, (line, gold_line) in enumerate(pairs):
             number = index + 1
             where = line_location(self.shard, number)
@@ -91,8 +98,8 @@ class ShardRange:
                                                         where)
             document = checked_document(metadata, text, doc_id, where, where, "the record id",
                                         today)
-            gold = partial(gold_record, attributes, gold_line, number, doc_id) if has_gold \
-                else no_gold
+            gold = partial(gold_record, attributes, gold_line, number, doc_id) \
+                if has_gold and with_gold else no_gold
             yield Entry(index, document, where, gold, gold_where)
 
 

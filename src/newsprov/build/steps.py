@@ -36,6 +36,7 @@ import pyarrow.parquet as pq
 from datatrove.pipeline.base import PipelineStep
 from tqdm import tqdm
 
+from newsprov.build.columns import foreign_records_in_columns, gold_columns
 from newsprov.build.export import (
     BATCH_DOCUMENTS,
     batched_by_split,
@@ -44,7 +45,7 @@ from newsprov.build.export import (
     rare_garbage_collection,
     write_document_tables,
 )
-from newsprov.build.inputs import Entry, TaskInput
+from newsprov.build.inputs import Entry, ShardRange, TaskInput
 from newsprov.core import schema
 from newsprov.core.errors import InputError
 from newsprov.core.files import write_atomic
@@ -58,6 +59,7 @@ from newsprov.store.annotations import (
 )
 from newsprov.store.corpus import Document, check_derivation, sorted_range
 from newsprov.store.release import Release, released_splits
+from newsprov.store.shards import shard_bytes
 from newsprov.store.splits import assign_splits, read_split_plan
 
 INDEX_SCHEMA = pa.schema([("doc_id", pa.string()), ("story_group", pa.string()),
@@ -204,42 +206,86 @@ def checked_gold(entry: Entry, corpus: Mapping[str, Document]) -> Any:
                                  against_source=False)
 
 
+@dataclass
+class TaskRead:
+    """What step 1 makes of a task's input."""
+
+    index: list[dict[str, Any]]          # a row of INDEX_SCHEMA per document
+    table: pa.Table | None               # TASK_TABLE_SCHEMA; None: a gold file is broken
+    foreign: list[dict[str, str]]        # records for step 4 (``foreign_records``)
+    broken_gold: int | None = None       # the first entry whose gold file is broken
+
+
 class ReadDocuments(BuildStep):
     name = "1 read documents"
 
     def work(self, rank: int) -> None:
-        index: list[dict] = []
+        task = self.plan.tasks[rank]
+        read = self.read_by_columns(task, rank) if isinstance(task, ShardRange) else None
+        if read is None:
+            read = self.read_by_records(task, rank)
+            self.stat_update("documents checked record by record", value=len(read.index))
+        else:
+            self.stat_update("documents checked on columns", value=len(read.index))
+        self.stat_update("documents", value=len(read.index))
+        write_parquet(pa.Table.from_pylist(read.index, schema=INDEX_SCHEMA),
+                      self.plan.index_file(rank))
+        if read.table is None:
+            write_atomic(self.plan.broken_gold_file(rank), json.dumps(read.broken_gold))
+            return
+        write_parquet(read.table, self.plan.table_file(rank))
+        write_parquet(pa.Table.from_pylist(read.foreign, schema=RECORDS_SCHEMA),
+                      self.plan.records_file(rank))
+
+    def read_by_columns(self, task: ShardRange, rank: int) -> TaskRead | None:
+        """A shard with its gold shard checked on Arrow columns (``build.columns``); None
+        when those checks send it to ``read_by_records``."""
+        entries = list(self.progress(task.entries(self.plan.today, with_gold=False), rank))
+        documents = [entry.document for entry in entries if entry.document is not None]
+        gold = task.gold_shard
+        columns = gold_columns(documents, shard_bytes(gold) if gold.is_file() else None,
+                               self.plan.today)
+        if columns is None:
+            return None
+        rows = [{**document_row(document, empty_annotations(document), UNSPLIT),
+                 "gold_where": entry.gold_where}
+                for entry, document in zip(entries, documents, strict=True)]
+        read_columns = pa.schema([field for field in TASK_TABLE_SCHEMA
+                                  if field.name not in columns])
+        read = pa.Table.from_pylist(rows, schema=read_columns)
+        table = pa.Table.from_arrays([columns[name] if name in columns else read[name]
+                                      for name in TASK_TABLE_SCHEMA.names],
+                                     schema=TASK_TABLE_SCHEMA)
+        return TaskRead([index_row(entry) for entry in entries], table,
+                        foreign_records_in_columns(documents, columns,
+                                                [entry.gold_where for entry in entries]))
+
+    def read_by_records(self, task: TaskInput, rank: int) -> TaskRead:
+        """Each document's gold file checked on its own, record by record."""
+        read = TaskRead([], None, [])
         batches: list[pa.Table] = []
         rows: list[dict] = []
-        foreign: list[dict] = []
-        broken_gold: int | None = None            # the first entry whose gold file is broken
         with rare_garbage_collection():
-            for entry in self.progress(self.plan.tasks[rank].entries(self.plan.today), rank):
+            for entry in self.progress(task.entries(self.plan.today), rank):
                 if entry.document is not None:
-                    index.append(index_row(entry))
-                    self.stat_update("documents")
-                if broken_gold is not None:
+                    read.index.append(index_row(entry))
+                if read.broken_gold is not None:
                     continue                        # its documents are still checked
                 try:
                     annotations = checked_gold(entry, OwnDocument(entry.document))
                 except (InputError, OtherDocument):
-                    broken_gold = entry.index
+                    read.broken_gold = entry.index
                     continue
                 rows.append({**document_row(entry.document, annotations, UNSPLIT),
                              "gold_where": entry.gold_where})
-                foreign += foreign_records(entry, annotations)
+                read.foreign += foreign_records(entry, annotations)
                 if len(rows) == BATCH_DOCUMENTS:
                     batches.append(pa.Table.from_pylist(rows, schema=TASK_TABLE_SCHEMA))
                     rows = []
-        write_parquet(pa.Table.from_pylist(index, schema=INDEX_SCHEMA),
-                      self.plan.index_file(rank))
-        if broken_gold is not None:
-            write_atomic(self.plan.broken_gold_file(rank), json.dumps(broken_gold))
-            return
-        batches.append(pa.Table.from_pylist(rows, schema=TASK_TABLE_SCHEMA))
-        write_parquet(pa.concat_tables(batches), self.plan.table_file(rank))
-        write_parquet(pa.Table.from_pylist(foreign, schema=RECORDS_SCHEMA),
-                      self.plan.records_file(rank))
+        if read.broken_gold is None:
+            batches.append(pa.Table.from_pylist(rows, schema=TASK_TABLE_SCHEMA))
+            read.table = pa.concat_tables(batches)
+        return read
 
 
 def index_row(entry: Entry) -> dict[str, Any]:

@@ -109,11 +109,10 @@ def _struct_shape(name: str, fields: list[pa.Field]) -> type[msgspec.Struct]:
 # The authorship and record lists of a file, as msgspec checks them in C: the quick path of
 # a well-formed file. A file that fails it goes through ``check_value`` value by value, which
 # names the problem, so errors stay exactly those of the slow path.
-FILE_SHAPE = msgspec.defstruct(
-    "AnnotationFileShape",
-    [("authorship", _shape(schema.AUTHORSHIP_FIELD, "authorship")),
-     *((kind, list[_struct_shape(kind, fields)])
-       for kind, fields in schema.RECORD_FIELDS.items())], gc=False)
+FILE_SHAPE_FIELDS = [("authorship", _shape(schema.AUTHORSHIP_FIELD, "authorship")),
+                     *((kind, list[_struct_shape(kind, fields)])
+                       for kind, fields in schema.RECORD_FIELDS.items())]
+FILE_SHAPE = msgspec.defstruct("AnnotationFileShape", FILE_SHAPE_FIELDS, gc=False)
 
 
 def well_formed(data: AnnotationFile) -> bool:

@@ -91,9 +91,14 @@ def read_lines(path: Path) -> Iterator[tuple[int, Any]]:
 
 
 def raw_lines(path: Path) -> list[bytes]:
-    """The lines of a gzip shard, decompressed in one go (line by line, gzip's small reads
-    cost a build a fifth of its time); a shard is one task's range, so it fits in memory."""
-    return list(io.BytesIO(gzip.decompress(path.read_bytes())))
+    """The lines of a gzip shard (``shard_bytes``)."""
+    return list(io.BytesIO(shard_bytes(path)))
+
+
+def shard_bytes(path: Path) -> bytes:
+    """A gzip shard decompressed in one go (line by line, gzip's small reads cost a build a
+    fifth of its time); a shard is one task's range, so it fits in memory."""
+    return gzip.decompress(path.read_bytes())
 
 
 def parse_line(line: bytes, path: Path, number: int) -> Any:
