@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from newsprov.build.pipeline import TASK_DOCUMENTS as SHARD_DOCUMENTS
+from newsprov.build.inputs import TASK_DOCUMENTS as SHARD_DOCUMENTS
 from newsprov.core.layout import (
     CHANGELOG,
     COLLECTION_DIR,

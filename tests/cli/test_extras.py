@@ -91,3 +91,14 @@ def test_core_commands_run_without_extras(tmp_path: Path) -> None:
                               str(tmp_path / "site"))
     assert view.returncode == 0, view.stderr
     assert (tmp_path / "site" / "index.html").is_file()
+
+
+@pytest.mark.parametrize("command", ["check", "convert", "labelstudio"])
+def test_a_command_that_runs_no_pipeline_does_not_import_its_engine(command: str) -> None:
+    """Their options describe how a pipeline would run (``build.execution``), which does not
+    import datatrove (0.3 s of every such command's start, before ``build.executors``)."""
+    code = (f"import sys, newsprov.cli.{command}; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('datatrove', 'ray')))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip() == "[]"

@@ -1,19 +1,14 @@
 """How a pipeline (the build's, the validation's, ...) runs, never what it writes: the
-executor, its workers, resuming."""
+executor, its workers, resuming. Light to import (every command's options use it); what
+needs datatrove is in ``build.executors``, which only the pipelines import."""
 
 from __future__ import annotations
 
 import json
 import os
-import sys
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from datatrove.utils.stats import PipelineStats
-
-from newsprov.build.executors import LocalExecutor, RayExecutor
 from newsprov.core.errors import Failure
 from newsprov.core.files import write_atomic
 
@@ -51,54 +46,3 @@ def planned_run(work: Path, digest: str, command: str, **recorded: str) -> dict[
     planned = {"inputs": digest, **recorded}
     write_atomic(path, json.dumps(planned) + "\n")
     return planned
-
-
-def make_executor(pipeline: list[Any], tasks: int, logging_dir: Path, execution: Execution,
-                  previous: Any, job: str = "newsprov-build") -> Any:
-    """The datatrove executor of one stage (its steps run in turn on each task's documents;
-    ``newsprov collect`` runs its stages on it too); local and Ray ones print nothing of
-    datatrove's (``build.executors``). Ray and Slurm are imported here: they are optional."""
-    if execution.executor == "local":
-        return LocalExecutor(pipeline, tasks=tasks, workers=min(execution.workers, tasks),
-                             logging_dir=str(logging_dir))
-    if execution.executor == "ray":
-        try:
-            import ray
-        except ImportError:
-            raise Failure("--executor ray needs the 'ray' extra: pip install "
-                          "'newsprov[ray]'") from None
-        if not ray.is_initialized():
-            ray.init()                          # RAY_ADDRESS, or a local cluster
-        # One task per Ray job (datatrove's default): a job runs its tasks at once, a process
-        # each, whatever CPUs it reserved.
-        return RayExecutor(pipeline, tasks=tasks, workers=execution.workers,
-                           logging_dir=str(logging_dir), cpus_per_task=1, mem_per_cpu_gb=1)
-    if execution.executor == "slurm":
-        from datatrove.executor.slurm import SlurmPipelineExecutor
-
-        if execution.slurm is None:
-            raise Failure("--executor slurm needs --slurm-partition")
-        options = execution.slurm
-        return SlurmPipelineExecutor(
-            pipeline, tasks=tasks, workers=execution.workers, time=options.time,
-            partition=options.partition, cpus_per_task=options.cpus_per_task,
-            mem_per_cpu_gb=options.mem_per_cpu_gb, sbatch_args=options.sbatch_args,
-            job_name=f"{job}-{logging_dir.name}", logging_dir=str(logging_dir),
-            venv_path=str(Path(sys.prefix) / "bin" / "activate"), depends=previous)
-    raise Failure(f"unknown executor {execution.executor!r}; use one of {EXECUTORS}")
-
-
-def logged_stats(logs: Path) -> PipelineStats:
-    """datatrove's statistics of every task of a stage logged in ``logs``, resumed ones
-    included (its own ``stats.json`` has only the tasks of the last run)."""
-    total = PipelineStats()
-    for path in sorted((logs / "stats").glob("*.json")):
-        total += PipelineStats.from_json(json.loads(path.read_text(encoding="utf-8")))
-    return total
-
-
-def step_stats(work: Path, steps: Sequence[Any]) -> dict[str, Any]:
-    """datatrove's statistics of every step of ``steps`` (logged in ``work/logs/<number>``),
-    summed over its tasks."""
-    return {step_class.name: json.loads(logged_stats(work / "logs" / f"{number + 1}").to_json())
-            for number, step_class in enumerate(steps)}

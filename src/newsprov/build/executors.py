@@ -1,4 +1,5 @@
-"""datatrove's local and Ray executors with nothing of datatrove's on the terminal.
+"""datatrove's executors for a stage (``make_executor``) and its statistics read back; the
+local and Ray ones with nothing of datatrove's on the terminal.
 
 datatrove prints each task's start, pipeline and statistics (about 90 lines for a
 two-document build, before a command's one line on bad input). Here a task's messages go to
@@ -10,16 +11,22 @@ every process that runs the step: the command's, the local workers and Ray's.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
+import sys
 import types
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import IO, Any
 
 import datatrove.utils.logging as datatrove_logging
 from datatrove.executor import LocalPipelineExecutor, RayPipelineExecutor
 from datatrove.io import DataFolder, get_datafolder
 from datatrove.utils.stats import PipelineStats
+
+from newsprov.build.execution import EXECUTORS, Execution
+from newsprov.core.errors import Failure
 
 EXECUTOR_LOG = "executor.log"       # in a step's logging folder
 
@@ -88,3 +95,54 @@ class RayExecutor(QuietConsole, RayPipelineExecutor):
         on SIGTERM is what the pool expects of its processes."""
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         return super()._run_for_rank(rank, local_rank, node_rank)
+
+
+def make_executor(pipeline: list[Any], tasks: int, logging_dir: Path, execution: Execution,
+                  previous: Any, job: str = "newsprov-build") -> Any:
+    """The datatrove executor of one stage (its steps run in turn on each task's documents;
+    ``newsprov collect`` runs its stages on it too); local and Ray ones print nothing of
+    datatrove's (``build.executors``). Ray and Slurm are imported here: they are optional."""
+    if execution.executor == "local":
+        return LocalExecutor(pipeline, tasks=tasks, workers=min(execution.workers, tasks),
+                             logging_dir=str(logging_dir))
+    if execution.executor == "ray":
+        try:
+            import ray
+        except ImportError:
+            raise Failure("--executor ray needs the 'ray' extra: pip install "
+                          "'newsprov[ray]'") from None
+        if not ray.is_initialized():
+            ray.init()                          # RAY_ADDRESS, or a local cluster
+        # One task per Ray job (datatrove's default): a job runs its tasks at once, a process
+        # each, whatever CPUs it reserved.
+        return RayExecutor(pipeline, tasks=tasks, workers=execution.workers,
+                           logging_dir=str(logging_dir), cpus_per_task=1, mem_per_cpu_gb=1)
+    if execution.executor == "slurm":
+        from datatrove.executor.slurm import SlurmPipelineExecutor
+
+        if execution.slurm is None:
+            raise Failure("--executor slurm needs --slurm-partition")
+        options = execution.slurm
+        return SlurmPipelineExecutor(
+            pipeline, tasks=tasks, workers=execution.workers, time=options.time,
+            partition=options.partition, cpus_per_task=options.cpus_per_task,
+            mem_per_cpu_gb=options.mem_per_cpu_gb, sbatch_args=options.sbatch_args,
+            job_name=f"{job}-{logging_dir.name}", logging_dir=str(logging_dir),
+            venv_path=str(Path(sys.prefix) / "bin" / "activate"), depends=previous)
+    raise Failure(f"unknown executor {execution.executor!r}; use one of {EXECUTORS}")
+
+
+def logged_stats(logs: Path) -> PipelineStats:
+    """datatrove's statistics of every task of a stage logged in ``logs``, resumed ones
+    included (its own ``stats.json`` has only the tasks of the last run)."""
+    total = PipelineStats()
+    for path in sorted((logs / "stats").glob("*.json")):
+        total += PipelineStats.from_json(json.loads(path.read_text(encoding="utf-8")))
+    return total
+
+
+def step_stats(work: Path, steps: Sequence[Any]) -> dict[str, Any]:
+    """datatrove's statistics of every step of ``steps`` (logged in ``work/logs/<number>``),
+    summed over its tasks."""
+    return {step_class.name: json.loads(logged_stats(work / "logs" / f"{number + 1}").to_json())
+            for number, step_class in enumerate(steps)}

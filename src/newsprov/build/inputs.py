@@ -17,6 +17,7 @@ from itertools import zip_longest
 from pathlib import Path
 from typing import Any
 
+from newsprov.build.export import SHARD_ROWS
 from newsprov.core.errors import InputError
 from newsprov.core.files import read_json
 from newsprov.core.layout import DOCUMENTS_DIR, GOLD_DIR, METADATA_FILE
@@ -31,6 +32,7 @@ from newsprov.store.shards import (
 )
 
 GOLD_LAYER = GOLD_DIR.name
+TASK_DOCUMENTS = SHARD_ROWS["documents"]    # documents of the per-document layout per task
 
 
 @dataclass(frozen=True)

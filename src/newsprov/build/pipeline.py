@@ -20,20 +20,16 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from newsprov.build.execution import (
-    Execution,
-    make_executor,
-    planned_run,
-    step_stats,
-)
+from newsprov.build.execution import Execution, planned_run
+from newsprov.build.executors import make_executor, step_stats
 from newsprov.build.export import (
-    SHARD_ROWS,
     check_not_overwriting_release,
     name_shards,
     validate_staged_export,
     write_manifest,
 )
-from newsprov.build.inputs import FolderRange, ShardRange, TaskInput
+from newsprov.build.inputs import TASK_DOCUMENTS, FolderRange, ShardRange, TaskInput
+from newsprov.build.plan_step import read_error
 from newsprov.build.publication import (
     build_lock,
     check_writable,
@@ -41,7 +37,7 @@ from newsprov.build.publication import (
     remove_leftovers,
     staging_folder,
 )
-from newsprov.build.steps import STEPS, BuildPlan, read_error
+from newsprov.build.steps import STEPS, BuildPlan
 from newsprov.core.errors import Failure, InputError
 from newsprov.core.files import write_atomic
 from newsprov.core.layout import (
@@ -56,8 +52,6 @@ from newsprov.store.annotations import AnnotationSet
 from newsprov.store.corpus import CorpusOnDisk
 from newsprov.store.release import Release, read_release
 from newsprov.store.shards import Collection
-
-TASK_DOCUMENTS = SHARD_ROWS["documents"]    # documents of the per-document layout per task
 
 
 def build(root: Path, out: Path | None = None, *, validate: bool = True,

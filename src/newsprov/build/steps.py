@@ -33,7 +33,6 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from datatrove.pipeline.base import PipelineStep
 from tqdm import tqdm
 
 from newsprov.build.columns import foreign_records_in_columns, gold_columns
@@ -46,6 +45,7 @@ from newsprov.build.export import (
     write_document_tables,
 )
 from newsprov.build.inputs import Entry, ShardRange, TaskInput
+from newsprov.build.plan_step import PlanStep, record_error
 from newsprov.core import schema
 from newsprov.core.errors import InputError
 from newsprov.core.files import write_atomic
@@ -123,27 +123,6 @@ def write_parquet(table: pa.Table, path: Path) -> None:
     partial = path.with_name(f".{path.name}.partial")
     pq.write_table(table, partial, compression="zstd")
     partial.rename(path)
-
-
-def record_error(path: Path, error: InputError) -> None:
-    """Bad input met by a task, for the command to report in one line (not raised across
-    processes); ``read_error`` reads it back."""
-    write_atomic(path, json.dumps({"file": error.file, "record": error.record,
-                                   "problem": error.problem, "check": error.check}))
-
-
-def read_error(path: Path) -> InputError:
-    data = json.loads(path.read_text(encoding="utf-8"))
-    return InputError(data["file"], data["record"], data["problem"], check=data["check"])
-
-
-class PlanStep(PipelineStep):
-    """A datatrove step given its command's plan (picklable: it travels to the workers);
-    subclasses name themselves with ``name`` and ``type``."""
-
-    def __init__(self, plan: Any) -> None:
-        super().__init__()
-        self.plan = plan
 
 
 class BuildStep(PlanStep):

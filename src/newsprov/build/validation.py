@@ -26,9 +26,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from datatrove.pipeline.base import PipelineStep
 
-from newsprov.build.execution import Execution, make_executor, planned_run, step_stats
+from newsprov.build.execution import Execution, planned_run
+from newsprov.build.executors import make_executor, step_stats
 from newsprov.build.expectations import (
     DATE_COLUMNS,
     DOCUMENT_COLUMNS,
@@ -41,6 +41,7 @@ from newsprov.build.expectations import (
     table_frames,
 )
 from newsprov.build.gxrunner import POOL_ROWS, Outcome, Runner, ValidationReport
+from newsprov.build.plan_step import PlanStep
 from newsprov.core import schema
 from newsprov.core.errors import Failure
 from newsprov.core.files import file_sha256, write_atomic
@@ -771,12 +772,9 @@ def read_outcomes(path: Path) -> tuple[list[Outcome], Fingerprints]:
              for kind, split, side, fingerprint in data["fingerprints"]})
 
 
-class ValidationStep(PipelineStep):
+class ValidationStep(PlanStep):
     type = "newsprov validate"
-
-    def __init__(self, plan: ValidationPlan) -> None:
-        super().__init__()
-        self.plan = plan
+    plan: ValidationPlan
 
     def run(self, data: Any = None, rank: int = 0, world_size: int = 1) -> Iterator[Any]:
         with self.track_time(unit="task"):

@@ -8,7 +8,8 @@ from typing import Any
 
 import click
 
-from newsprov.build.pipeline import TASK_DOCUMENTS, build
+from newsprov.build.inputs import TASK_DOCUMENTS
+from newsprov.build.pipeline import build
 from newsprov.cli.options import EXECUTION_OPTIONS, ROOT_OPTION, execution_of
 from newsprov.core.files import naming, read_json, write_atomic
 from newsprov.core.layout import (

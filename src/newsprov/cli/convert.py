@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from newsprov.build.pipeline import TASK_DOCUMENTS
+from newsprov.build.inputs import TASK_DOCUMENTS
 from newsprov.cli.options import ROOT_OPTION
 from newsprov.core.errors import Failure
 from newsprov.core.layout import COLLECTION_DIR

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from newsprov.build.execution import Execution, logged_stats, make_executor, planned_run
+from newsprov.build.execution import Execution, planned_run
+from newsprov.build.executors import logged_stats, make_executor
 from newsprov.collect.fetch import PoliteFetcher
 from newsprov.collect.filters import FILTERS
 from newsprov.collect.records import plan_inputs

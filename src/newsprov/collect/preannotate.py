@@ -23,9 +23,10 @@ from pathlib import Path
 from typing import Any
 
 from newsprov.annotate.detectors import detector_of, pre_annotations
-from newsprov.build.execution import Execution, logged_stats, make_executor, planned_run
+from newsprov.build.execution import Execution, planned_run
+from newsprov.build.executors import logged_stats, make_executor
 from newsprov.build.inputs import ShardRange
-from newsprov.build.steps import PlanStep, read_error, record_error
+from newsprov.build.plan_step import PlanStep, read_error, record_error
 from newsprov.core.errors import Failure, InputError
 from newsprov.core.files import write_atomic
 from newsprov.core.layout import (

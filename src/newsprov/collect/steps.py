@@ -43,7 +43,7 @@ from newsprov.annotate.alignment import (
 from newsprov.annotate.detectors import DETECTORS, WORD, pre_annotations
 from newsprov.annotate.ingest import DEFAULT_RIGHTS
 from newsprov.annotate.source_index import SourceIndex
-from newsprov.build.steps import PlanStep
+from newsprov.build.plan_step import PlanStep
 from newsprov.collect.fetch import PoliteFetcher
 from newsprov.collect.filters import FILTERS, SkipSamples
 from newsprov.collect.records import InputFile
