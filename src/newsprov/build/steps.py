@@ -1,7 +1,9 @@
 """The build's pipeline steps on datatrove, one job each, run by any datatrove executor.
 
     1. ``ReadDocuments`` (one task per input range): read each document with its gold file,
-       once; check each on its own (a gold file against its document only); write the task's
+       once; check each on its own (a gold file against its document only; a collection's
+       gold shard on Arrow columns, ``build.columns``, record by record if they find a
+       problem, which the per-record checks then name); write the task's
        documents table (Parquet, annotations as typed lists), a small index of the task (id,
        story, source, location) and the record ids that another document could also use.
     2. ``CheckCorpus`` (one task): over the index columns only, the checks across documents:
