@@ -22,6 +22,7 @@ import pyarrow.compute as pc
 from pyarrow import json as pajson
 
 from newsprov.core import schema
+from newsprov.store.annotations import EVIDENCE_NEEDED, FLAG_ATTRIBUTES, SPAN_KINDS
 from newsprov.store.corpus import Document, date_problem, is_blank, is_iso639_1
 
 DOCUMENT_COLUMNS = schema.TABLES["documents"]
@@ -48,10 +49,6 @@ def loosened(type_: pa.DataType) -> pa.DataType:
 
 READ_SCHEMA = pa.schema(list(loosened(GOLD_LINE)))
 LINE_START = b'{"id": '          # the collection writer's: "id" first, then "annotations"
-SPAN_KINDS = ("mentions", "span_flags", "claims")
-FLAG_ATTRIBUTES = {"boilerplate_kind": "boilerplate", "first_occurrence": "duplicate",
-                   "language": "foreign_language"}
-NEEDS_EVIDENCE = pa.array(["supported", "contradicted"])
 
 
 def gold_columns(documents: Sequence[Document], shard: bytes | None, today: dt.date
@@ -271,7 +268,7 @@ class Annotations:
         exactly when not supported; evidence for a supported or contradicted claim."""
         source = self.derived_from.take(parents)
         supported = pc.equal(claims.field("support"), "supported")
-        evidence_needed = pc.is_in(claims.field("support"), value_set=NEEDS_EVIDENCE)
+        evidence_needed = pc.is_in(claims.field("support"), value_set=pa.array(EVIDENCE_NEEDED))
         return (holds(pc.equal(claims.field("source_doc_id"), source))
                 and holds(pc.equal(supported, pc.is_null(claims.field("severity"))))
                 and holds(pc.equal(supported, pc.is_null(claims.field("error_type"))))

@@ -27,6 +27,10 @@ from newsprov.store.corpus import Document, date_problem, is_blank, is_iso639_1
 
 FILE_KEYS = ("doc_id", "text_sha256", "authorship", *schema.ANNOTATION_KINDS)
 SPAN_KINDS = ("mentions", "span_flags", "claims")
+# A span flag's attribute -> the label that has it (the other labels must not).
+FLAG_ATTRIBUTES = {"boilerplate_kind": "boilerplate", "first_occurrence": "duplicate",
+                   "language": "foreign_language"}
+EVIDENCE_NEEDED = ("supported", "contradicted")    # claim supports that cite the source
 
 def empty_annotations(document: Document) -> AnnotationFile:
     return {"doc_id": document.id, "text_sha256": document.metadata["sha256"],
@@ -294,9 +298,7 @@ def _check_event(event: dict[str, Any], mention_ids: set[str], document: Documen
 
 def _check_span_flag(flag: dict[str, Any], document_text: str) -> None:
     label = flag["label"]
-    attributes = {"boilerplate_kind": "boilerplate", "first_occurrence": "duplicate",
-                  "language": "foreign_language"}
-    for attribute, owner in attributes.items():
+    for attribute, owner in FLAG_ATTRIBUTES.items():
         if (flag[attribute] is None) == (label == owner):
             need = "requires" if label == owner else "must not have"
             raise ValueError(f"a {label} flag {need} {attribute}")
@@ -320,7 +322,7 @@ def _check_claim(claim: dict[str, Any], document: Document) -> None:
     if supported != (claim["severity"] is None) or supported != (claim["error_type"] is None):
         raise ValueError("severity and error_type are given exactly when the claim is "
                          "not supported")
-    if claim["support"] in ("supported", "contradicted") and not claim["evidence"]:
+    if claim["support"] in EVIDENCE_NEEDED and not claim["evidence"]:
         raise ValueError(f"a {claim['support']} claim needs evidence in the source")
 
 
