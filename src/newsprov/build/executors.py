@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import datatrove.utils.logging as datatrove_logging
+import multiprocess
 from datatrove.executor import LocalPipelineExecutor, RayPipelineExecutor
 from datatrove.io import DataFolder, get_datafolder
 from datatrove.utils.stats import PipelineStats
@@ -70,7 +71,28 @@ class QuietConsole:
             return super()._run_for_rank(rank, local_rank, node_rank)
 
 
+@contextlib.contextmanager
+def default_start_method(method: str) -> Iterator[None]:
+    """``multiprocess`` starts processes with ``method`` while the block runs (unless told
+    otherwise), then as before."""
+    previous = multiprocess.get_start_method(allow_none=True)
+    multiprocess.set_start_method(method, force=True)
+    try:
+        yield
+    finally:
+        multiprocess.set_start_method(previous, force=True)
+
+
 class LocalExecutor(QuietConsole, LocalPipelineExecutor):
+    def run(self) -> Any:
+        """datatrove starts its task queue's manager process in ``multiprocess``'s default
+        context: a fork, on Linux. A fork of a process that runs threads (pyarrow's pools;
+        Ray's and gRPC's after a Ray run) can crash the child: CI saw "double free or
+        corruption" and the build's connection to its queue reset. The manager starts from
+        the forkserver, as datatrove's pool of workers does."""
+        with default_start_method(self.start_method):
+            return super().run()
+
     def _launch_run_for_rank(self, rank: int, ranks_q: Any, completed: Any = None,
                              completed_lock: Any = None) -> PipelineStats:
         """In a worker process: the count of finished tasks it logs after each task goes to
