@@ -150,7 +150,7 @@ def test_a_bad_shard_line_is_refused_and_nothing_changes(
 
 
 def completions(collection: Path) -> list[Path]:
-    return sorted((work_dir(collection) / "logs" / "completions").glob("*"))
+    return sorted((work_dir(collection) / "logs" / "1" / "completions").glob("*"))
 
 
 def test_a_killed_run_resumes_to_the_same_bytes(tmp_path: Path) -> None:

@@ -22,7 +22,12 @@ import pyarrow.compute as pc
 from pyarrow import json as pajson
 
 from newsprov.core import schema
-from newsprov.store.annotations import EVIDENCE_NEEDED, FLAG_ATTRIBUTES, SPAN_KINDS
+from newsprov.store.annotations import (
+    EVIDENCE_NEEDED,
+    FLAG_ATTRIBUTES,
+    SPAN_KINDS,
+    record_owner,
+)
 from newsprov.store.corpus import Document, date_problem, is_blank, is_iso639_1
 
 DOCUMENT_COLUMNS = schema.TABLES["documents"]
@@ -277,7 +282,7 @@ class Annotations:
 
 
 def foreign_records_in_columns(documents: Sequence[Document], columns: dict[str, pa.Array],
-                    wheres: Sequence[str]) -> list[dict[str, str]]:
+                               wheres: Sequence[str]) -> list[dict[str, str]]:
     """Records whose id is not of the form ``<own doc_id>:<suffix>`` (as
     ``steps.foreign_records``), in the order of the per-record path: by document, then kind."""
     found = []
@@ -286,7 +291,7 @@ def foreign_records_in_columns(documents: Sequence[Document], columns: dict[str,
         ids = pc.struct_field(pc.list_flatten(lists), "id").to_pylist()
         for document, record_id in zip(pc.list_parent_indices(lists).to_pylist(), ids,
                                        strict=True):
-            if record_id.rpartition(":")[0] != documents[document].id:
+            if record_owner(record_id) != documents[document].id:
                 found.append((document, {"id": record_id, "doc_id": documents[document].id,
                                          "where": wheres[document]}))
     return [record for _, record in sorted(found, key=lambda pair: pair[0])]

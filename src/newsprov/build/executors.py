@@ -16,7 +16,8 @@ import os
 import signal
 import sys
 import types
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -152,6 +153,49 @@ def make_executor(pipeline: list[Any], tasks: int, logging_dir: Path, execution:
             job_name=f"{job}-{logging_dir.name}", logging_dir=str(logging_dir),
             venv_path=str(Path(sys.prefix) / "bin" / "activate"), depends=previous)
     raise Failure(f"unknown executor {execution.executor!r}; use one of {EXECUTORS}")
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One executor's run: a pipeline of steps on each of ``tasks`` tasks."""
+
+    name: str                       # as a message names it: "step 'read'", "stage 2"
+    pipeline: list[Any]
+    tasks: int
+
+
+def no_recorded_errors() -> None:
+    """Tasks whose bad input stops a run in them, or is only counted."""
+
+
+def run_stages(stages: Sequence[Stage], logs: Path, execution: Execution, job: str,
+               raise_recorded_error: Callable[[], None] = no_recorded_errors) -> bool:
+    """Run the stages in turn (but those of no task), stage ``n`` logging in ``logs/<n>``;
+    False if they were submitted to Slurm instead, as a chain of jobs each depending on the
+    one before.
+
+    After each stage ``raise_recorded_error`` raises the bad input its tasks recorded (one
+    line, not a traceback from another process), and tasks that did not finish stop the run
+    for ``--resume``."""
+    previous = None
+    for number, stage in enumerate(stages, start=1):
+        if not stage.tasks:
+            continue
+        executor = make_executor(stage.pipeline, stage.tasks, logs / str(number), execution,
+                                 previous, job=job)
+        previous = executor
+        if execution.executor == "slurm":
+            continue
+        executor.run()
+        raise_recorded_error()
+        if incomplete := executor.get_incomplete_ranks(skip_completed=True):
+            raise Failure(f"{len(incomplete)} task(s) of {stage.name} did not finish; their "
+                          f"logs are in {logs / str(number)}; run again with --resume")
+    if execution.executor == "slurm":
+        assert previous is not None
+        previous.run()                          # launches the chain of dependent jobs
+        return False
+    return True
 
 
 def logged_stats(logs: Path) -> PipelineStats:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from newsprov.build.execution import Execution, planned_run
-from newsprov.build.executors import make_executor, step_stats
+from newsprov.build.executors import Stage, run_stages, step_stats
 from newsprov.build.export import (
     check_not_overwriting_release,
     name_shards,
@@ -38,7 +38,7 @@ from newsprov.build.publication import (
     staging_folder,
 )
 from newsprov.build.steps import STEPS, BuildPlan
-from newsprov.core.errors import Failure, InputError
+from newsprov.core.errors import InputError
 from newsprov.core.files import write_atomic
 from newsprov.core.layout import (
     BUILD_STATS,
@@ -161,26 +161,15 @@ def pipelined_export(root: Path, out: Path, staging: Path, release: Release,
 
 def run_steps(plan: BuildPlan, execution: Execution) -> bool:
     """Run the steps in order; False if they were submitted to Slurm instead."""
-    previous = None
-    for number, step_class in enumerate(STEPS):
-        step = step_class(plan)
-        tasks = len(plan.tasks) if step_class in (STEPS[0], STEPS[2]) else 1
-        executor = make_executor([step], tasks, plan.work / "logs" / f"{number + 1}",
-                                 execution, previous)
-        if execution.executor == "slurm":
-            previous = executor
-            continue
-        executor.run()
+    def raise_recorded_error() -> None:
         if errors := plan.recorded_errors():
             raise read_error(errors[0])
-        if incomplete := executor.get_incomplete_ranks(skip_completed=True):
-            raise Failure(f"{len(incomplete)} task(s) of step {step.name!r} did not finish; "
-                          f"their logs are in {plan.work / 'logs'}; run again with --resume")
-    if execution.executor == "slurm":
-        assert previous is not None
-        previous.run()                          # launches the chain of dependent jobs
-        return False
-    return True
+
+    stages = [Stage(f"step {step_class.name!r}", [step_class(plan)],
+                    1 if step_class.across_inputs else len(plan.tasks))
+              for step_class in STEPS]
+    return run_stages(stages, plan.work / "logs", execution, "newsprov-build",
+                      raise_recorded_error)
 
 
 def assemble(plan: BuildPlan, staging: Path) -> dict[str, Any]:

@@ -57,6 +57,7 @@ from newsprov.store.annotations import (
     check_annotation_file,
     empty_annotations,
     raw_record_ids,
+    record_owner,
     records,
 )
 from newsprov.store.corpus import Document, check_derivation, sorted_range
@@ -133,6 +134,7 @@ class BuildStep(PlanStep):
 
     type = "newsprov build"
     plan: BuildPlan
+    across_inputs = False       # one task for the whole input, not one per input range
 
     def run(self, data: Any = None, rank: int = 0, world_size: int = 1) -> Iterator[Any]:
         if self.plan.recorded_errors():
@@ -281,13 +283,14 @@ def foreign_records(entry: Entry, annotations: Any) -> list[dict]:
     assert entry.document is not None
     return [{"id": record["id"], "doc_id": entry.document.id, "where": entry.gold_where}
             for _, record in records(annotations)
-            if record["id"].rpartition(":")[0] != entry.document.id]
+            if record_owner(record["id"]) != entry.document.id]
 
 
 class CheckCorpus(BuildStep):
     """The checks across documents, on the index columns (about 100 bytes a document)."""
 
     name = "2 check corpus"
+    across_inputs = True
 
     def work(self, rank: int) -> None:
         index = self.index()
@@ -471,6 +474,7 @@ class CheckRecordIds(BuildStep):
     do not clash with an id of the document they name."""
 
     name = "4 check record ids"
+    across_inputs = True
 
     def work(self, rank: int) -> None:
         foreign = pa.concat_tables(pq.read_table(self.plan.records_file(r))
@@ -487,8 +491,7 @@ class CheckRecordIds(BuildStep):
         """An id naming another document clashes when that document uses it itself."""
         owners: dict[str, list[str]] = {}
         for record_id in first_use:
-            owner, colon, _ = record_id.rpartition(":")
-            if colon:
+            if (owner := record_owner(record_id)) is not None:
                 owners.setdefault(owner, []).append(record_id)
         if not owners:
             return

@@ -28,7 +28,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from newsprov.build.execution import Execution, planned_run
-from newsprov.build.executors import make_executor, step_stats
+from newsprov.build.executors import Stage, run_stages, step_stats
 from newsprov.build.expectations import (
     DATE_COLUMNS,
     DOCUMENT_COLUMNS,
@@ -43,7 +43,6 @@ from newsprov.build.expectations import (
 from newsprov.build.gxrunner import POOL_ROWS, Outcome, Runner, ValidationReport
 from newsprov.build.plan_step import PlanStep
 from newsprov.core import schema
-from newsprov.core.errors import Failure
 from newsprov.core.files import file_sha256, write_atomic
 from newsprov.core.layout import MANIFEST, VALIDATION_WORK_SUFFIX
 from newsprov.store.corpus import is_blank, parse_date, sorted_range
@@ -825,26 +824,10 @@ STEPS = (CheckParts, CheckAcrossDocuments)
 
 def run_steps(plan: ValidationPlan, execution: Execution) -> bool:
     """Run the steps in order; False if they were submitted to Slurm instead."""
-    previous = None
-    for number, step_class in enumerate(STEPS, start=1):
-        tasks = len(plan.parts) if step_class is CheckParts else plan.across_tasks
-        if not tasks:                           # no readable shard
-            continue
-        executor = make_executor([step_class(plan)], tasks, plan.work / "logs" / str(number),
-                                 execution, previous, job="newsprov-validate")
-        previous = executor
-        if execution.executor == "slurm":
-            continue
-        executor.run()
-        if incomplete := executor.get_incomplete_ranks(skip_completed=True):
-            raise Failure(f"{len(incomplete)} task(s) of validation step {step_class.name!r} "
-                          f"did not finish; their logs are in {plan.work / 'logs'}; run "
-                          "again with --resume")
-    if execution.executor == "slurm":
-        assert previous is not None
-        previous.run()                          # launches the chain of dependent jobs
-        return False
-    return True
+    stages = [Stage(f"validation step {step_class.name!r}", [step_class(plan)], tasks)
+              for step_class, tasks in zip(STEPS, (len(plan.parts), plan.across_tasks),
+                                           strict=True)]
+    return run_stages(stages, plan.work / "logs", execution, "newsprov-validate")
 
 
 def merged_outcomes(plan: ValidationPlan) -> tuple[list[list[Outcome]], Fingerprints]:

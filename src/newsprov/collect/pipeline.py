@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from newsprov.build.execution import Execution, planned_run
-from newsprov.build.executors import logged_stats, make_executor
+from newsprov.build.executors import Stage, logged_stats, run_stages
 from newsprov.collect.fetch import PoliteFetcher
 from newsprov.collect.filters import FILTERS
 from newsprov.collect.records import plan_inputs
@@ -92,7 +92,7 @@ def collect(inputs: list[Path], out: Path, name: str, execution: Execution,
     planned_run(work, hashlib.sha256(repr(tasks).encode()).hexdigest(), "collect")
     plan = CollectPlan(tuple(tasks), work, name, today or dt.date.today(), shard_documents,
                        fetch or PoliteFetcher(), source_index, index_sources)
-    if not run_stages(plan, execution):
+    if not run_stages(stages(plan), work / "logs", execution, "newsprov-collect"):
         return None
     stats = run_stats(plan)
     if stats.records != stats.accepted + sum(stats.skipped.values()):
@@ -103,32 +103,16 @@ def collect(inputs: list[Path], out: Path, name: str, execution: Execution,
     return stats
 
 
-def stages(plan: CollectPlan) -> list[tuple[list[Any], int]]:
-    """Each stage's pipeline and number of tasks."""
+def stages(plan: CollectPlan) -> list[Stage]:
+    """Each stage's steps and number of tasks."""
     per_input = len(plan.inputs)
-    return [([ReadRecords(plan), *(f(plan.samples) for f in FILTERS), StageDocuments(plan)],
-             per_input),
-            ([Deduplicate(plan)], 1),
-            ([WriteParts(plan)], per_input),
-            *([([IndexSources(plan)], 1)] if plan.index_sources else [])]
-
-
-def run_stages(plan: CollectPlan, execution: Execution) -> bool:
-    previous = None
-    for number, (pipeline, tasks) in enumerate(stages(plan), start=1):
-        executor = make_executor(pipeline, tasks, plan.work / "logs" / str(number), execution,
-                                 previous, job="newsprov-collect")
-        if execution.executor == "slurm":
-            previous = executor
-            continue
-        executor.run()
-        if incomplete := executor.get_incomplete_ranks(skip_completed=True):
-            raise Failure(f"{len(incomplete)} task(s) of stage {number} did not finish; "
-                          f"their logs are in {plan.work / 'logs'}; run again with --resume")
-    if previous is not None:
-        previous.run()                          # launches the chain of dependent jobs
-        return False
-    return True
+    pipelines = [([ReadRecords(plan), *(f(plan.samples) for f in FILTERS),
+                   StageDocuments(plan)], per_input),
+                 ([Deduplicate(plan)], 1),
+                 ([WriteParts(plan)], per_input),
+                 *([([IndexSources(plan)], 1)] if plan.index_sources else [])]
+    return [Stage(f"stage {number}", pipeline, tasks)
+            for number, (pipeline, tasks) in enumerate(pipelines, start=1)]
 
 
 def stage_totals(logs: Path) -> dict[str, int]:

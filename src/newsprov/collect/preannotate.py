@@ -24,7 +24,7 @@ from typing import Any
 
 from newsprov.annotate.detectors import detector_of, pre_annotations
 from newsprov.build.execution import Execution, planned_run
-from newsprov.build.executors import logged_stats, make_executor
+from newsprov.build.executors import Stage, logged_stats, run_stages
 from newsprov.build.inputs import ShardRange
 from newsprov.build.plan_step import PlanStep, read_error, record_error
 from newsprov.core.errors import Failure, InputError
@@ -121,7 +121,7 @@ def pre_annotate(collection: Path, execution: Execution, force: bool = False
                            planned_date(work, shards, dt.date.today()))
     if not run_tasks(plan, execution):
         return None
-    stats = logged_stats(plan.logs)
+    stats = logged_stats(plan.logs / "1")
     install(plan, layer)
     write_atomic(stats_file(collection), json.dumps(
         {DetectShard.name: json.loads(stats.to_json())}, indent=1) + "\n")
@@ -132,19 +132,15 @@ def pre_annotate(collection: Path, execution: Execution, force: bool = False
 
 def run_tasks(plan: PreAnnotatePlan, execution: Execution) -> bool:
     """Run a task per shard; False if they were submitted to Slurm instead."""
-    executor = make_executor([DetectShard(plan)], len(plan.shards), plan.logs, execution,
-                             None, job="newsprov-pre-annotate")
-    executor.run()
-    if execution.executor == "slurm":
-        return False
-    if errors := plan.recorded_errors():
-        error = read_error(errors[0])
-        shutil.rmtree(plan.work)                    # bad input: nothing to resume
-        raise error
-    if incomplete := executor.get_incomplete_ranks(skip_completed=True):
-        raise Failure(f"{len(incomplete)} task(s) did not finish; their logs are in "
-                      f"{plan.logs}; run again with --resume")
-    return True
+    def raise_recorded_error() -> None:
+        if errors := plan.recorded_errors():
+            error = read_error(errors[0])
+            shutil.rmtree(plan.work)                # bad input: nothing to resume
+            raise error
+
+    stage = Stage(f"step {DetectShard.name!r}", [DetectShard(plan)], len(plan.shards))
+    return run_stages([stage], plan.logs, execution, "newsprov-pre-annotate",
+                      raise_recorded_error)
 
 
 def planned_date(work: Path, shards: tuple[Path, ...], today: dt.date) -> dt.date:

@@ -137,6 +137,13 @@ def records(data: AnnotationFile) -> Iterator[tuple[str, dict[str, Any]]]:
             yield kind, record
 
 
+def record_owner(record_id: str) -> str | None:
+    """The document an annotation id names, ``<doc_id>:<suffix>``; None without a colon. A
+    record whose id names another document is checked against that document's ids."""
+    owner, colon, _ = record_id.rpartition(":")
+    return owner if colon else None
+
+
 def check_span(span: Mapping[str, Any], text: str, what: str) -> None:
     start, end = span["start"], span["end"]
     if not 0 <= start < end <= len(text):
@@ -364,11 +371,11 @@ class AnnotationSet:
         return checked
 
     def _check_unique(self, record_id: str, doc_id: str, path: Path) -> None:
-        owner, colon, _ = record_id.rpartition(":")
+        owner = record_owner(record_id)
         if owner == doc_id:
             return
         first = self.other_ids.setdefault(record_id, path)
-        if first == path and colon and owner in self.corpus and \
+        if first == path and owner is not None and owner in self.corpus and \
                 record_id in raw_record_ids(self.sources.get(owner, {})):
             first = self.path(owner)
         if first != path:
