@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Run the whole test suite: set up .venv, the Label Studio server's own environment and the
-# Chromium of the browser tests (first run only), lint, then pytest. pytest's exit 5 (no
-# test collected) is a failure.
+# Run the test suite (but the tests marked slow: CONTRIBUTING.md): set up .venv, the Label
+# Studio server's own environment and the Chromium of the browser tests (first run only),
+# lint, then pytest. pytest's exit 5 (no test collected) is a failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh --with-label-studio --with-browser
