@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import itertools
 import json
 import math
 import shutil
@@ -682,7 +683,7 @@ def check_tables(runner: Runner, fingerprints: Fingerprints,
 # checks the files and the corpus's id columns first, and merges the steps' outcomes into
 # one report afterwards):
 #
-#   1. ``CheckParts`` (one task per part: a fixed range of row groups of one export file):
+#   1. ``CheckParts`` (one task per part: a fixed range of row groups of a table's files):
 #      the per-shard expectations on the part with the task's own GX runner; writes the
 #      part's outcomes and fingerprints, and spills the columns the checks across documents
 #      need, by hash bucket.
@@ -705,7 +706,7 @@ class ValidationPlan:
     """Everything a task needs, picklable: the parts by rank and where outputs go."""
 
     work: Path
-    parts: tuple[Shard, ...]
+    parts: tuple[Part, ...]
     today: dt.date
     spill_rows: int                 # the most rows a spilled stream holds (its buckets)
 
@@ -729,23 +730,42 @@ class ValidationPlan:
         return range(start, min(start + ACROSS_TASK_BUCKETS, spill_buckets(self.spill_rows)))
 
 
-def plan_parts(shards: list[Shard]) -> tuple[Shard, ...]:
-    """Each shard's row groups in consecutive ranges of up to ``TASK_ROWS`` rows, tables in
-    the schema's order and files in name order (the order fingerprints add up in)."""
+@dataclass(frozen=True)
+class Part:
+    """A validation task's rows: consecutive row groups of a table's files of one split.
+
+    A part spans files: the build writes a file per task, table and split, and with a part
+    per file a 1,000,000-document export made 7,200 tasks of about 833 documents."""
+
+    table: str
+    split: str
+    pieces: tuple[Shard, ...]       # each some row groups of one file, files in name order
+
+
+def plan_parts(shards: list[Shard]) -> tuple[Part, ...]:
+    """Parts of up to ``TASK_ROWS`` rows, tables in the schema's order and files in name
+    order (the order fingerprints add up in)."""
     parts = []
     for table in schema.TABLES:
-        for shard in sorted((s for s in shards if s.table == table), key=lambda s: s.path):
-            metadata = pq.ParquetFile(shard.path).metadata
-            limit = TASK_ROWS.get(table, DEFAULT_TASK_ROWS)
-            groups: list[int] = []
+        limit = TASK_ROWS.get(table, DEFAULT_TASK_ROWS)
+        files = sorted((s for s in shards if s.table == table), key=lambda s: s.path)
+        for split, split_files in itertools.groupby(files, key=lambda s: s.split):
+            pieces: list[Shard] = []
             rows = 0
-            for group in range(metadata.num_row_groups):
-                if groups and rows + metadata.row_group(group).num_rows > limit:
-                    parts.append(Shard(shard.path, table, shard.split, tuple(groups)))
-                    groups, rows = [], 0
-                groups.append(group)
-                rows += metadata.row_group(group).num_rows
-            parts.append(Shard(shard.path, table, shard.split, tuple(groups)))
+            for shard in split_files:
+                metadata = pq.ParquetFile(shard.path).metadata
+                groups: list[int] = []
+                for group in range(metadata.num_row_groups):
+                    group_rows = metadata.row_group(group).num_rows
+                    if rows and rows + group_rows > limit:
+                        if groups:
+                            pieces.append(Shard(shard.path, table, split, tuple(groups)))
+                        parts.append(Part(table, split, tuple(pieces)))
+                        pieces, groups, rows = [], [], 0
+                    groups.append(group)
+                    rows += group_rows
+                pieces.append(Shard(shard.path, table, split, tuple(groups)))
+            parts.append(Part(table, split, tuple(pieces)))
     return tuple(parts)
 
 
@@ -800,9 +820,10 @@ class CheckParts(ValidationStep):
                       doc_ids.filter(corpus["source"].combine_chunks()))
         runner = Runner()
         check = check_documents_batch if part.table == "documents" else check_flat_batch
-        for batch in part.batches():
-            check(runner, state, part, batch)
-            self.stat_update(part.table, value=batch.num_rows)
+        for piece in part.pieces:
+            for batch in piece.batches():
+                check(runner, state, piece, batch)
+                self.stat_update(part.table, value=batch.num_rows)
         state.spill.close()
         partial.rename(spill_dir)
         write_outcomes(self.plan.outcomes_file(1, rank), runner.finish(), state.fingerprints)
