@@ -18,7 +18,7 @@ import json
 import math
 import shutil
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -739,33 +739,40 @@ class Part:
 
     table: str
     split: str
-    pieces: tuple[Shard, ...]       # each some row groups of one file, files in name order
+    row_groups: tuple[tuple[Path, int], ...]    # (file, row group), files in name order
+
+    @property
+    def pieces(self) -> tuple[Shard, ...]:
+        """The part's row groups, a file at a time."""
+        return tuple(Shard(path, self.table, self.split, tuple(group for _, group in groups))
+                     for path, groups in itertools.groupby(self.row_groups, key=lambda g: g[0]))
+
+
+def file_row_groups(shards: Iterable[Shard]) -> Iterator[tuple[Path, int, int]]:
+    """Each row group of the files: its file, its number and its rows."""
+    for shard in shards:
+        metadata = pq.ParquetFile(shard.path).metadata
+        for group in range(metadata.num_row_groups):
+            yield shard.path, group, metadata.row_group(group).num_rows
 
 
 def plan_parts(shards: list[Shard]) -> tuple[Part, ...]:
-    """Parts of up to ``TASK_ROWS`` rows, tables in the schema's order and files in name
-    order (the order fingerprints add up in)."""
+    """Parts of up to ``TASK_ROWS`` rows (or one row group), tables in the schema's order and
+    files in name order (the order fingerprints add up in)."""
     parts = []
     for table in schema.TABLES:
         limit = TASK_ROWS.get(table, DEFAULT_TASK_ROWS)
         files = sorted((s for s in shards if s.table == table), key=lambda s: s.path)
         for split, split_files in itertools.groupby(files, key=lambda s: s.split):
-            pieces: list[Shard] = []
+            row_groups: list[tuple[Path, int]] = []
             rows = 0
-            for shard in split_files:
-                metadata = pq.ParquetFile(shard.path).metadata
-                groups: list[int] = []
-                for group in range(metadata.num_row_groups):
-                    group_rows = metadata.row_group(group).num_rows
-                    if rows and rows + group_rows > limit:
-                        if groups:
-                            pieces.append(Shard(shard.path, table, split, tuple(groups)))
-                        parts.append(Part(table, split, tuple(pieces)))
-                        pieces, groups, rows = [], [], 0
-                    groups.append(group)
-                    rows += group_rows
-                pieces.append(Shard(shard.path, table, split, tuple(groups)))
-            parts.append(Part(table, split, tuple(pieces)))
+            for path, group, group_rows in file_row_groups(split_files):
+                if rows and rows + group_rows > limit:
+                    parts.append(Part(table, split, tuple(row_groups)))
+                    row_groups, rows = [], 0
+                row_groups.append((path, group))
+                rows += group_rows
+            parts.append(Part(table, split, tuple(row_groups)))
     return tuple(parts)
 
 
