@@ -15,13 +15,20 @@ from typing import Any
 from unittest import mock
 
 import great_expectations.expectations as gxe
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
 from newsprov.build import validation
-from newsprov.build.expectations import ISO_639_1, PROVENANCE_FRAME, relaxed, suites
+from newsprov.build.expectations import (
+    ISO_639_1,
+    PROVENANCE_FRAME,
+    not_blank_regex,
+    relaxed,
+    suites,
+)
 from newsprov.build.export import write_export
 from newsprov.build.gxrunner import ValidationReport
 from newsprov.build.pipeline import assemble, build
@@ -31,7 +38,13 @@ from newsprov.core import schema
 from newsprov.core.files import file_sha256
 from newsprov.core.layout import GOLD_DIR, MANIFEST, VALIDATION_REPORT
 from newsprov.store.annotations import write_annotation_file
-from newsprov.store.corpus import Document, load_corpus, text_sha256, write_document
+from newsprov.store.corpus import (
+    Document,
+    is_blank,
+    load_corpus,
+    text_sha256,
+    write_document,
+)
 from newsprov.store.release import Release
 
 SOURCE = "000_6ed1f7236875d9ca"
@@ -312,7 +325,7 @@ def column_rule_corruption(frame: str, expectation: gxe.Expectation) -> Corrupti
     elif isinstance(expectation, gxe.ExpectColumnValuesToBeInSet):
         value = "zz" if expectation.value_set == ISO_639_1 else "NOT_A_LABEL"
     elif isinstance(expectation, gxe.ExpectColumnValuesToMatchRegex):  # a name
-        value = " \t"
+        value = " \t\x0b\xa0\u3000"  # whitespace to Python, not all of it to RE2's \\s
     elif isinstance(expectation, gxe.ExpectColumnPairValuesToBeEqual):  # a date, read as one
         value = "2026-02-30"
     elif isinstance(expectation, gxe.ExpectColumnValuesToBeBetween):  # a date, in days
@@ -502,6 +515,14 @@ def test_each_expectation_bites(export: Path, check: str, corrupt: Corruption) -
     failure = report.failures[0]
     assert failure.failed >= 1 and failure.examples, failure
     assert failure.check in report.summary()
+
+
+def test_the_not_blank_rule_agrees_with_the_input_checks() -> None:
+    """The names' rule, as GX runs it on pandas, calls blank what ``is_blank`` does."""
+    spaces = [c for c in map(chr, range(0x3001)) if c.isspace()]
+    values = ["", "a", "\u200b", *spaces, *(f"{c}a{c}" for c in spaces), "".join(spaces)]
+    matched = pd.Series(values, dtype="str").str.contains(not_blank_regex())
+    assert matched.tolist() == [not is_blank(v) for v in values]
 
 
 def test_validate_command_reports_and_exits_non_zero(export: Path) -> None:

@@ -16,6 +16,8 @@ row per thing checked, and each frame has a GX suite:
 
 from __future__ import annotations
 
+import functools
+import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -170,7 +172,7 @@ def column_rules(frame: str, fields: Iterable[pa.Field]) -> list[gxe.Expectation
         if f.name.rsplit(".", 1)[-1] in schema.NAME_FIELDS:
             rules.append(_expect("ExpectColumnValuesToMatchRegex",
                                  f"{where} is not empty or only whitespace", column=f.name,
-                                 regex=r"\S"))
+                                 regex=not_blank_regex()))
         if f.name == "language":
             rules.append(_expect("ExpectColumnValuesToBeInSet", f"{where} is an ISO 639-1 code",
                                  column=f.name, value_set=ISO_639_1))
@@ -181,6 +183,14 @@ def column_rules(frame: str, fields: Iterable[pa.Field]) -> list[gxe.Expectation
                                  f"{where} is not in the future",
                                  column=days_after_today(f.name), max_value=0))
     return rules
+
+
+@functools.cache
+def not_blank_regex() -> str:
+    """A character that is not whitespace, whitespace being what ``str.strip`` removes (as
+    for ``is_blank``), listed: pandas runs ``\\S`` through Python's ``re`` a value at a time
+    (RE2's differs), a class of listed characters through pyarrow's RE2 (5 times as fast)."""
+    return "[^" + "".join(c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace()) + "]"
 
 
 def read_as_date(column: str) -> str:

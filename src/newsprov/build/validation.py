@@ -41,7 +41,13 @@ from newsprov.build.expectations import (
     relaxed,
     table_frames,
 )
-from newsprov.build.gxrunner import POOL_ROWS, Outcome, Runner, ValidationReport
+from newsprov.build.gxrunner import (
+    POOL_ROWS,
+    Outcome,
+    Runner,
+    ValidationReport,
+    mostly_repeated,
+)
 from newsprov.build.plan_step import PlanStep
 from newsprov.core import schema
 from newsprov.core.files import file_sha256, write_atomic
@@ -77,28 +83,31 @@ class Fingerprint:
                 self._add(name, chunk)
 
     def _add(self, path: str, array: pa.Array) -> None:
-        self._extend(f"{path} valid", np.asarray(array.is_valid()).astype(np.uint64))
+        if array.null_count:
+            self._extend(f"{path} valid", np.asarray(array.is_valid()).astype(np.uint64))
+        else:  # the hash of as many ones, without a pass over them
+            self._extend_ones(f"{path} valid", len(array))
         type_ = array.type
         if pa.types.is_struct(type_):
             for child, values in zip(type_, array.flatten(), strict=True):
                 self._add(f"{path}.{child.name}", values)
-        elif pa.types.is_list(type_):
-            self._add(f"{path} length", pc.list_value_length(array))
+        elif pa.types.is_list(type_):  # a null list (told by its validity) as no items
+            self._extend(f"{path} length", _numbers(pc.list_value_length(array)))
             self._add(f"{path}[]", pc.list_flatten(array))
         elif pa.types.is_string(type_):
             array = pc.fill_null(array, "")
-            self._add(f"{path} length", pc.binary_length(array))
+            self._extend(f"{path} length", _numbers(pc.binary_length(array)))
             self._extend(path, _string_hashes(array))
         else:
-            values = array.fill_null(False if pa.types.is_boolean(type_) else 0).to_numpy(
-                zero_copy_only=False)
-            if values.dtype.kind == "f":
-                values = values.astype(np.float64).view(np.int64)
-            self._extend(path, values.astype(np.uint64))
+            self._extend(path, _numbers(array))
 
     def _extend(self, stream: str, values: np.ndarray) -> None:
         count, hash_ = self.streams[stream]
         self.streams[stream] = _concatenated(count, hash_, len(values), _polynomial(values))
+
+    def _extend_ones(self, stream: str, count: int) -> None:
+        self.streams[stream] = _concatenated(*self.streams[stream], count,
+                                             MIXED_ONE * _geometric(count) % MOD64)
 
     def extend(self, after: Fingerprint) -> None:
         """This stream followed by ``after``."""
@@ -125,16 +134,27 @@ class Fingerprint:
 
 
 HASH_BASE = 0x9E3779B97F4A7C15  # odd: its powers modulo 2**64 never vanish
-BYTE_BASE = 0xC2B2AE3D27D4EB4F
+BYTE_BASE = 0xC2B2AE3D27D4EB4F  # odd too, so it has an inverse modulo 2**64
 MOD64 = 1 << 64
+BYTE_BASE_INVERSE = pow(BYTE_BASE, -1, MOD64)
+POWERS_CACHED = 1 << 20  # the tables of powers kept: 8 MB for the largest
 
 
 def _powers(base: int, count: int) -> np.ndarray:
-    """base**0 .. base**(count - 1) modulo 2**64 (uint64 arithmetic wraps)."""
+    """base**0 .. base**(count - 1) modulo 2**64 (uint64 arithmetic wraps), read-only: up
+    to ``POWERS_CACHED``, a view of a table computed once per power of two of ``count``."""
+    if count > POWERS_CACHED:
+        return _power_table.__wrapped__(base, count)
+    return _power_table(base, 1 << max(count - 1, 0).bit_length())[:count]
+
+
+@functools.cache
+def _power_table(base: int, count: int) -> np.ndarray:
     powers = np.full(count, base, np.uint64)
-    if count:
-        powers[0] = 1
-    return np.cumprod(powers, dtype=np.uint64)
+    powers[0] = 1
+    table = np.cumprod(powers, dtype=np.uint64)
+    table.flags.writeable = False
+    return table
 
 
 def _mixed(values: np.ndarray) -> np.ndarray:
@@ -144,11 +164,34 @@ def _mixed(values: np.ndarray) -> np.ndarray:
     return values ^ (values >> np.uint64(31))
 
 
+MIXED_ONE = int(_mixed(np.ones(1, np.uint64))[0])
+
+
 def _polynomial(values: np.ndarray) -> int:
     """sum(mix(v_i) * HASH_BASE**(n - 1 - i)) modulo 2**64."""
     with np.errstate(over="ignore"):
         weights = _powers(HASH_BASE, len(values))[::-1]
         return int(np.sum(_mixed(values) * weights, dtype=np.uint64))
+
+
+def _geometric(count: int) -> int:
+    """sum(HASH_BASE**k for k < count) modulo 2**64, by halving: _polynomial of ``count``
+    equal values is that times the value's mix."""
+    if count == 0:
+        return 0
+    if count % 2:
+        return (_geometric(count - 1) * HASH_BASE + 1) % MOD64
+    half = _geometric(count // 2)
+    return half * (1 + pow(HASH_BASE, count // 2, MOD64)) % MOD64
+
+
+def _numbers(array: pa.Array) -> np.ndarray:
+    """Numbers or booleans as uint64 (nulls as 0, floats by their bits)."""
+    values = array.fill_null(False if pa.types.is_boolean(array.type) else 0).to_numpy(
+        zero_copy_only=False)
+    if values.dtype.kind == "f":
+        values = values.astype(np.float64).view(np.int64)
+    return values.astype(np.uint64)
 
 
 def _concatenated(count: int, hash_: int, after_count: int, after_hash: int
@@ -157,29 +200,52 @@ def _concatenated(count: int, hash_: int, after_count: int, after_hash: int
 
 
 def _string_hashes(strings: pa.Array) -> np.ndarray:
-    """A hash of each string (nulls filled before): its bytes weighted by powers of
-    BYTE_BASE by position, summed per string."""
-    offsets, data, _, position = _string_bytes(strings)
+    """A hash of each string (no nulls): sum((byte_j + 1) * BYTE_BASE**j) over its bytes.
+    A string repeated over many rows (a document id over its records, a label, a
+    provenance) is hashed once."""
+    if not mostly_repeated(strings):
+        return _byte_sums(strings)
+    encoded = pc.dictionary_encode(strings)
+    return _byte_sums(encoded.dictionary)[encoded.indices.to_numpy()]
+
+
+def _byte_sums(strings: pa.Array) -> np.ndarray:
+    """``_string_hashes`` without a pass per string: strings taken a run of at most
+    ``POWERS_CACHED`` bytes at a time (or one longer string)."""
+    offsets, data = _string_bytes(strings)
+    sums = np.empty(len(strings), np.uint64)
+    first = 0
+    while first < len(strings):
+        after = int(np.searchsorted(offsets, offsets[first] + POWERS_CACHED, "right")) - 1
+        after = min(max(after, first + 1), len(strings))
+        sums[first:after] = _run_sums(offsets[first:after + 1] - offsets[first],
+                                      data[offsets[first]:offsets[after]])
+        first = after
+    return sums
+
+
+def _run_sums(offsets: np.ndarray, data: np.ndarray) -> np.ndarray:
+    """One running sum over a run's bytes, each weighted by its position in the run; each
+    string's difference of that sum brought back to its own start by the inverse power."""
+    starts = offsets[:-1]
     with np.errstate(over="ignore"):
-        weighted = (data.astype(np.uint64) + np.uint64(1)) * \
-            _powers(BYTE_BASE, int(position.max(initial=0)) + 1)[position]
-        sums = np.concatenate([np.zeros(1, np.uint64), np.cumsum(weighted, dtype=np.uint64)])
-        return sums[offsets[1:]] - sums[offsets[:-1]]
+        weighted = data.astype(np.uint64)
+        weighted += np.uint64(1)
+        weighted *= _powers(BYTE_BASE, len(data))
+        sums = np.zeros(len(data) + 1, np.uint64)
+        np.cumsum(weighted, out=sums[1:])
+        return (sums[offsets[1:]] - sums[starts]) * \
+            _powers(BYTE_BASE_INVERSE, int(starts.max(initial=0)) + 1)[starts]
 
 
-def _string_bytes(strings: pa.Array) -> tuple[np.ndarray, ...]:
-    """A string array's offsets (from 0), bytes, and each byte's string and position in it,
-    read from the Arrow buffers (no nulls)."""
+def _string_bytes(strings: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """A string array's offsets (from 0) and bytes, read from the Arrow buffers."""
     if not len(strings):
-        empty = np.zeros(0, np.int64)
-        return np.zeros(1, np.int64), np.zeros(0, np.uint8), empty, empty
+        return np.zeros(1, np.int64), np.zeros(0, np.uint8)
     offsets = np.frombuffer(strings.buffers()[1], np.int32, len(strings) + 1,
                             strings.offset * 4).astype(np.int64)
     data = np.frombuffer(strings.buffers()[2] or b"\0", np.uint8)[offsets[0]:offsets[-1]]
-    offsets -= offsets[0]
-    owner = np.repeat(np.arange(len(strings)), np.diff(offsets))
-    position = np.arange(len(data)) - offsets[:-1][owner]
-    return offsets, data, owner, position
+    return offsets - offsets[0], data
 
 
 def _with_date_checks(frame: Frame, today: dt.date) -> pa.Table:
@@ -332,12 +398,10 @@ def check_files(runner: Runner, directory: Path, manifest: dict[str, Any]) -> li
 
 
 def _buckets(strings: pa.Array, buckets: int) -> np.ndarray:
-    """The spill bucket of each string: its bytes summed with weights by position, computed
-    on the Arrow buffers (equal strings fall in equal buckets; nulls in bucket 0)."""
-    _, data, owner, position = _string_bytes(pc.fill_null(strings, ""))
-    sums = np.bincount(owner, weights=data * (position * 7919 % 10_007 + 1.0),
-                       minlength=len(strings))
-    return sums.astype(np.int64) % buckets
+    """The spill bucket of each string, from its hash (equal strings fall in equal buckets;
+    nulls as the empty string)."""
+    return (_mixed(_string_hashes(pc.fill_null(strings, ""))) % np.uint64(buckets)
+            ).astype(np.int64)
 
 
 class Spill:
@@ -451,9 +515,11 @@ class State:
     def add_fingerprints(self, side: str, kind: str, records: pa.Table) -> None:
         """Add records of one table, in order, to the fingerprint of their split."""
         splits = records.column("split")
-        for split in pc.unique(splits).to_pylist():
+        names = pc.unique(splits).to_pylist()
+        for split in names:
             selected = pc.is_null(splits) if split is None else pc.equal(splits, split)
-            self.fingerprints[(kind, str(split), side)].add(records.filter(selected))
+            self.fingerprints[(kind, str(split), side)].add(
+                records if len(names) == 1 else records.filter(selected))
 
 
 def _concat(tables: list[pa.Table]) -> pa.Table:
