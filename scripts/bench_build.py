@@ -467,6 +467,7 @@ def bench_size(documents: int, workdir: Path, jobs: int, variants: tuple[str, ..
         generate_seconds = time.perf_counter() - started
         partial.rename(generated)
     size = {"documents": documents, "planned_variants": list(variants), "started": started_at,
+            "platform": platform.platform(),
             "generate_seconds": generate_seconds,
             "input_mb": None if sharded_only else corpus_bytes(corpus) / 1e6}
     if not sharded_only and any(v.startswith("shards-") for v in variants) \
@@ -601,10 +602,12 @@ def ratio(speed: float, reference: dict[str, Any] | None) -> str:
 
 
 def machine() -> dict[str, Any]:
+    """What the runs of one results file share. The platform (the kernel's build, which
+    changes from one session to the next on a virtual machine of the same size) is each
+    run's own: its ratios are between its own variants."""
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     return {"cores": os.cpu_count(), "memory_gb": round(memory / 2**30),
-            "python": platform.python_version(), "pyarrow": pa.__version__,
-            "platform": platform.platform()}
+            "python": platform.python_version(), "pyarrow": pa.__version__}
 
 
 def main() -> None:
@@ -665,9 +668,13 @@ def earlier_runs(path: Path, sizes: list[int], variants: tuple[str, ...]
     if not path.exists():
         return []
     earlier = json.loads(path.read_text(encoding="utf-8"))
-    if earlier["machine"] != machine():
-        raise SystemExit(f"{path}: measured on another machine ({earlier['machine']}); "
+    shared = {key: earlier["machine"].get(key) for key in machine()}
+    if shared != machine():
+        raise SystemExit(f"{path}: measured on another machine ({shared}); "
                          "give another --results file")
+    if "platform" in earlier["machine"]:  # written before each run kept its own
+        for run in earlier["runs"]:
+            run.setdefault("platform", earlier["machine"]["platform"])
     return [run for run in earlier["runs"] if run["documents"] not in sizes
             or set(run.get("planned_variants", run["variants"])) != set(variants)]
 

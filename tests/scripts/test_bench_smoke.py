@@ -86,6 +86,18 @@ def test_results_of_another_machine_are_not_mixed_in(tmp_path: Path) -> None:
         earlier_runs(results, [10_000], ("build",))
 
 
+def test_runs_on_another_kernel_build_of_the_machine_keep_their_platform(tmp_path: Path
+                                                                          ) -> None:
+    """A virtual machine of the same size boots another kernel build from one session to
+    the next; its runs stay, each naming the platform it ran on."""
+    results = tmp_path / "results.json"
+    earlier = {"documents": 7, "variants": {}}
+    results.write_text(json.dumps({"machine": {**machine(), "platform": "Linux-6.18.44-fc-v1"},
+                                   "runs": [earlier]}))
+    assert earlier_runs(results, [10], ("build",)) == [
+        {**earlier, "platform": "Linux-6.18.44-fc-v1"}]
+
+
 def test_a_run_replaces_only_the_run_it_repeats(tmp_path: Path) -> None:
     """Variants of one size too long to run together are kept side by side, each run with
     its own ratios; running the same variants again replaces the earlier run."""
