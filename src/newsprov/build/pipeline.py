@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from newsprov.build.execution import Execution, planned_run
-from newsprov.build.executors import Stage, run_stages, step_stats
+from newsprov.build.executors import Stage, import_in_workers, run_stages, step_stats
 from newsprov.build.export import (
     check_not_overwriting_release,
     name_shards,
@@ -71,6 +71,8 @@ def build(root: Path, out: Path | None = None, *, validate: bool = True,
     out = out or root / DATA_DIR
     execution = execution or Execution()    # the validation runs as the build does
     release = read_release(root)
+    if validate:    # its steps run after the build's, from the same forkserver
+        import_in_workers("newsprov.build.validation")
     with build_lock(out):
         check_writable(out)
         remove_leftovers(out)

@@ -515,9 +515,9 @@ class State:
         splits = records.column("split")
         names = pc.unique(splits).to_pylist()
         for split in names:
-            selected = pc.is_null(splits) if split is None else pc.equal(splits, split)
-            self.fingerprints[(kind, str(split), side)].add(
-                records if len(names) == 1 else records.filter(selected))
+            of_split = records if len(names) == 1 else records.filter(
+                pc.is_null(splits) if split is None else pc.equal(splits, split))
+            self.fingerprints[(kind, str(split), side)].add(of_split)
 
 
 def _concat(tables: list[pa.Table]) -> pa.Table:
