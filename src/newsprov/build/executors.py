@@ -73,11 +73,15 @@ class QuietConsole:
             return super()._run_for_rank(rank, local_rank, node_rank)
 
 
-def import_in_workers(*modules: str) -> None:
+def import_in_workers(execution: Execution, *modules: str) -> None:
     """Local workers start from a forkserver that has imported ``modules`` (and those named
     before), so that the workers of each stage do not import them again: importing the
     validation takes 2.2 s (Great Expectations), paid by each worker of both its stages. The
-    forkserver starts with a process's first pool, with the modules named by then."""
+    forkserver starts with a process's first pool, with the modules named by then. With one
+    worker the tasks run in this process, and the forkserver only starts datatrove's queue
+    manager: it imports nothing."""
+    if execution.executor != "local" or execution.workers == 1:
+        return
     _WORKER_MODULES.update(modules)
     multiprocess.set_forkserver_preload(sorted(_WORKER_MODULES))
 
@@ -187,7 +191,8 @@ def run_stages(stages: Sequence[Stage], logs: Path, execution: Execution, job: s
     After each stage ``raise_recorded_error`` raises the bad input its tasks recorded (one
     line, not a traceback from another process), and tasks that did not finish stop the run
     for ``--resume``."""
-    import_in_workers(*{type(step).__module__ for stage in stages for step in stage.pipeline})
+    import_in_workers(execution, *{type(step).__module__ for stage in stages
+                                   for step in stage.pipeline})
     previous = None
     for number, stage in enumerate(stages, start=1):
         if not stage.tasks:

@@ -72,7 +72,7 @@ def build(root: Path, out: Path | None = None, *, validate: bool = True,
     execution = execution or Execution()    # the validation runs as the build does
     release = read_release(root)
     if validate:    # its steps run after the build's, from the same forkserver
-        import_in_workers("newsprov.build.validation")
+        import_in_workers(execution, "newsprov.build.validation")
     with build_lock(out):
         check_writable(out)
         remove_leftovers(out)
