@@ -26,7 +26,6 @@ from newsprov.store.annotations import (
     EVIDENCE_NEEDED,
     FLAG_ATTRIBUTES,
     SPAN_KINDS,
-    record_owner,
 )
 from newsprov.store.corpus import Document, date_problem, is_blank, is_iso639_1
 
@@ -284,14 +283,21 @@ class Annotations:
 def foreign_records_in_columns(documents: Sequence[Document], columns: dict[str, pa.Array],
                                wheres: Sequence[str]) -> list[dict[str, str]]:
     """Records whose id is not of the form ``<own doc_id>:<suffix>`` (as
-    ``steps.foreign_records``), in the order of the per-record path: by document, then kind."""
+    ``steps.foreign_records``), in the order of the per-record path: by document, then kind.
+
+    An id's owner is what precedes its last colon (``record_owner``): the first part of the
+    id split once at a colon, from the right; an id without a colon names no document."""
+    doc_ids = pa.array([document.id for document in documents], pa.string())
     found = []
     for kind in schema.ANNOTATION_KINDS:
         lists = columns[kind]
-        ids = pc.struct_field(pc.list_flatten(lists), "id").to_pylist()
-        for document, record_id in zip(pc.list_parent_indices(lists).to_pylist(), ids,
-                                       strict=True):
-            if record_owner(record_id) != documents[document].id:
-                found.append((document, {"id": record_id, "doc_id": documents[document].id,
-                                         "where": wheres[document]}))
-    return [record for _, record in sorted(found, key=lambda pair: pair[0])]
+        ids = pc.struct_field(pc.list_flatten(lists), "id")
+        parents = pc.list_parent_indices(lists)
+        parts = pc.split_pattern(ids, ":", max_splits=1, reverse=True)
+        own = pc.and_(pc.equal(pc.list_value_length(parts), 2),
+                      pc.equal(pc.list_element(parts, 0), doc_ids.take(parents)))
+        foreign = pc.indices_nonzero(pc.invert(own))
+        found += zip(parents.take(foreign).to_pylist(), ids.take(foreign).to_pylist(),
+                     strict=True)
+    return [{"id": record_id, "doc_id": documents[document].id, "where": wheres[document]}
+            for document, record_id in sorted(found, key=lambda pair: pair[0])]
