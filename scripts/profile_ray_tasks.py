@@ -79,7 +79,8 @@ def profile(repository: Path, executor: str, workers: int, scratch: Path) -> dic
     if executor == "ray":
         import ray
 
-        ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False)
+        ray.init(num_cpus=workers, object_store_memory=200 * 2**20,  # only the executor
+                 include_dashboard=False, log_to_driver=False)
     started = time.perf_counter()
     build(repository, scratch / executor, validate=False,
           execution=Execution(workers=workers, executor=executor))

@@ -152,3 +152,25 @@ def test_sharded_variants_write_the_build_s_export(tmp_path: Path) -> None:
     for variant in ("build-w2", "shards-build", "shards-build-w2"):
         assert size[f"{variant}_equals_build"], variant
     assert not list((tmp_path / "work").iterdir()), "the benchmark leaves its scratch files"
+
+
+def test_ray_task_profile_times_every_task(tmp_path: Path) -> None:
+    """profile_ray_tasks.py on a collection of 4 shards: every task of every step timed on
+    both executors, and on Ray the parts of the gap between tasks (no timing asserted)."""
+    pytest.importorskip("ray")
+    repository, results = tmp_path / "corpus", tmp_path / "profile.json"
+    generate(repository, 40, layout="shards", shard_documents=10)
+    run = subprocess.run(
+        [sys.executable, str(SCRIPTS / "profile_ray_tasks.py"), str(repository),
+         "--results", str(results)], capture_output=True, text=True, check=False)
+    assert run.returncode == 0, run.stderr[-3000:]
+    profile = json.loads(results.read_text())
+    for executor in ("local", "ray"):
+        steps = profile[executor]["steps"]
+        assert {step: times["tasks"] for step, times in steps.items()} == \
+            {"1": 4, "2": 1, "3": 4, "4": 1}
+        assert steps["1"]["gap_seconds"] >= 0 and steps["3"]["task_seconds"] > 0
+    assert profile["ray"]["steps"]["3"]["actor_start_to_fork"] > 0
+    assert "actor_start_to_fork" not in profile["local"]["steps"]["3"]
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["corpus", "profile.json"], \
+        "the profile leaves its scratch folder"
