@@ -40,8 +40,9 @@ def process_start(pid: int) -> float:
 
 
 def timed(run: Any, executor: Any, rank: int, *args: Any, **options: Any) -> Any:
+    """``run(executor, rank, ...)``, the task, with its line of times appended."""
     started = time.time()
-    stats = run(rank, *args, **options)
+    stats = run(executor, rank, *args, **options)
     record = {"step": Path(executor.logging_dir.path).name, "rank": rank, "start": started,
               "end": time.time(), "process_start": process_start(os.getpid()),
               "parent_start": process_start(os.getppid())}
@@ -57,12 +58,12 @@ LOCAL, RAY, MAKE_EXECUTOR = executors.LocalExecutor, executors.RayExecutor, exec
 
 class TimedLocalExecutor(LOCAL):
     def _run_for_rank(self, rank: int, *args: Any, **options: Any) -> Any:
-        return timed(LOCAL._run_for_rank.__get__(self), self, rank, *args, **options)
+        return timed(LOCAL._run_for_rank, self, rank, *args, **options)
 
 
 class TimedRayExecutor(RAY):
     def _run_for_rank(self, rank: int, *args: Any, **options: Any) -> Any:
-        return timed(RAY._run_for_rank.__get__(self), self, rank, *args, **options)
+        return timed(RAY._run_for_rank, self, rank, *args, **options)
 
 
 def timed_executor(*args: Any, **options: Any) -> Any:

@@ -18,8 +18,6 @@ RECORD_IDS = {
     "é": ["é:f1", "e:f1", "é:é:f1"],
     "c": [],
 }
-
-
 RECORDS = pa.list_(pa.struct([("id", pa.string())]))
 
 

@@ -4,7 +4,7 @@
        once; check each on its own (a gold file against its document only; a collection's
        gold shard on Arrow columns, ``build.columns``, record by record if they find a
        problem, which the per-record checks then name); write the task's
-       documents table (Parquet, annotations as typed lists), a small index of the task (id,
+       documents table (Arrow IPC, annotations as typed lists), a small index of the task (id,
        story, source, location) and the record ids that another document could also use.
     2. ``CheckCorpus`` (one task): over the index columns only, the checks across documents:
        ids unique, ``derived_from`` resolving within the story, splits by story; write each
